@@ -1,0 +1,55 @@
+use super::{SignIn, SignOut};
+use crate::error::AppError;
+use crate::shell::{FieldError, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The sign-in form. Works with and without JavaScript.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let form_error = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { .. }))
+    });
+    view! {
+        <Title text="Sign in · Volume Licensing portal"/>
+        <main class="sign-in">
+            <h1>"Volume Licensing portal"</h1>
+            <h2>"Sign in"</h2>
+            <ActionForm action>
+                <input type="hidden" name="next" value=next/>
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username"
+                        aria-describedby="email-error"/>
+                    <FieldError error field="email"/>
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password"
+                        autocomplete="current-password" aria-describedby="password-error"/>
+                    <FieldError error field="password"/>
+                </div>
+                <FormError error=form_error/>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+        </main>
+    }
+}
+
+/// The "Sign out" button in the header.
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = ServerAction::<SignOut>::new();
+    view! {
+        <ActionForm action attr:class="sign-out">
+            <button type="submit">"Sign out"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,181 @@
+//! The database: one code path for SQLite and PostgreSQL.
+//!
+//! Queries are runtime-checked `sqlx` queries over the `Any` driver with `$1`
+//! placeholders, which both backends accept. Integers, text and 0/1 flags are the
+//! only column types, so every row decodes the same way on both.
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database the portal runs on, from the `DATABASE_URL` scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one file.
+    Sqlite,
+    /// For several portal instances behind a load balancer.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL, or says why the URL is not usable.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err("DATABASE_URL must start with sqlite: or postgres://".into())
+        }
+    }
+}
+
+/// The portal's connection pools.
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    pool: AnyPool,
+    /// On SQLite, one connection takes every write so writers queue here instead
+    /// of failing on the file lock; on PostgreSQL it is the same pool.
+    writer: AnyPool,
+}
+
+/// A write transaction.
+pub type Tx = Transaction<'static, Any>;
+
+impl Db {
+    /// Connects to the database named by `url`, creating an SQLite file if needed.
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        if backend == Backend::Sqlite {
+            create_parent_dir(&url)?;
+        }
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| format!("DATABASE_URL is malformed: {e}"))?;
+        let pool_for = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let describe = |e: sqlx::Error| format!("cannot open the database at DATABASE_URL: {e}");
+        let pool = pool_for(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .connect_with(options.clone())
+        .await
+        .map_err(describe)?;
+        let writer = match backend {
+            Backend::Sqlite => pool_for(1).connect_with(options).await.map_err(describe)?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Db {
+            backend,
+            pool,
+            writer,
+        })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a transaction that reads then writes never fails
+    /// half-way on a lock.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("../migrations/sqlite")
+                    .run(&self.writer)
+                    .await
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("../migrations/postgres")
+                    .run(&self.writer)
+                    .await
+            }
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn create_parent_dir(url: &str) -> Result<(), String> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn the_backend_follows_the_url_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite:data/portal.db"),
+            Ok(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db"),
+            Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db"),
+            Ok(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://u@h/db").is_err());
+        assert!(Backend::from_url("portal.db").is_err());
+    }
+}

@@ -1,0 +1,44 @@
+//! The Volume Licensing portal: pages, server functions and the domain.
+//!
+//! Server-only code (queries, sessions, passwords) sits behind the `ssr` feature;
+//! the browser build (`hydrate`) gets only what renders and validates.
+
+pub mod auth;
+pub mod domain;
+pub mod error;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod people;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use error::AppError;
+pub use shell::{shell, App};
+
+/// Ends a server function: an error sets the HTTP status that goes with it.
+///
+/// A plain HTML form post (no JavaScript) keeps the redirect back to the form
+/// that Leptos sets, so the browser shows the form again with the message.
+#[cfg(feature = "ssr")]
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use axum::http::{header::ACCEPT, request::Parts, StatusCode};
+    use leptos::prelude::use_context;
+    if let Err(err) = &result {
+        let from_html_form = use_context::<Parts>()
+            .and_then(|p| p.headers.get(ACCEPT).cloned())
+            .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+            .unwrap_or(false);
+        if !from_html_form {
+            if let (Some(options), Ok(status)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                StatusCode::from_u16(err.status_code()),
+            ) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}

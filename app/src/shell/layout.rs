@@ -1,0 +1,96 @@
+use super::navigation_for;
+use crate::auth::{get_current_user, CurrentUser, SignOutButton};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Outlet, Redirect, A},
+    hooks::use_location,
+};
+
+/// The signed-in user, loaded once per navigation by the layout; pages read it
+/// from context.
+#[derive(Clone, Copy)]
+pub struct CurrentUserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
+
+/// Percent-encodes a path and query for use as the `next` parameter.
+fn encode_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The frame of every page that needs a signed-in user: header, navigation and
+/// the page. Without a user it sends the browser to sign in, and back afterwards.
+#[component]
+pub fn Layout() -> impl IntoView {
+    let location = use_location();
+    let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
+    provide_context(CurrentUserResource(user));
+    let back_to = move || {
+        let search = location.search.get_untracked();
+        let here = if search.is_empty() {
+            location.pathname.get_untracked()
+        } else {
+            format!("{}?{}", location.pathname.get_untracked(), search)
+        };
+        format!("/sign-in?next={}", encode_component(&here))
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! {
+                        <Header user/>
+                        <main id="main"><Outlet/></main>
+                    }.into_any(),
+                    Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path=back_to()/> }.into_any(),
+                    Err(e) => view! {
+                        <main id="main" class="error-page">
+                            <h1>"Something went wrong"</h1>
+                            <p>{e.to_string()}</p>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header(user: CurrentUser) -> impl IntoView {
+    let items = navigation_for(user.role);
+    view! {
+        <header class="top">
+            <a class="brand" href="/">"Volume Licensing portal"</a>
+            <nav aria-label="Main">
+                <ul>
+                    {items.into_iter().map(|i| view! { <li><A href=i.href>{i.label}</A></li> }).collect_view()}
+                </ul>
+            </nav>
+            <div class="who">
+                <span class="who-name">{user.display_name.clone()}</span>
+                <span class="who-role">{user.role.label()}</span>
+                <SignOutButton/>
+            </div>
+        </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_component;
+
+    #[test]
+    fn next_parameter_is_percent_encoded() {
+        assert_eq!(
+            encode_component("/enrollments?q=a b&x=1"),
+            "/enrollments%3Fq%3Da%20b%26x%3D1"
+        );
+    }
+}

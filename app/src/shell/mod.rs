@@ -1,0 +1,59 @@
+//! The frame around every page: document, routes, header and navigation.
+
+mod form;
+mod home;
+mod layout;
+mod navigation;
+mod not_found;
+
+pub use form::{FieldError, FormError};
+pub use layout::{CurrentUserResource, Layout};
+pub use navigation::{navigation_for, NavItem};
+
+use crate::auth::SignInPage;
+use home::HomePage;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+use not_found::NotFoundPage;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The portal's routes. Every route renders completely on the server
+/// (`SsrMode::Async`), so each page works with JavaScript switched off.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vl-portal.css"/>
+        <Title text="Volume Licensing portal"/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,55 @@
+use crate::domain::Role;
+
+/// One entry of the main navigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+const fn item(href: &'static str, label: &'static str) -> NavItem {
+    NavItem { href, label }
+}
+
+/// What a role may use, in the order the navigation shows it. The server checks
+/// every permission again: this only decides what is offered.
+pub fn navigation_for(role: Role) -> Vec<NavItem> {
+    let mut items = vec![item("/", "Home")];
+    match role {
+        Role::VlscAdministrator => items.push(item("/people", "People")),
+        Role::PartnerUser => items.push(item("/customers", "Customers")),
+        Role::SupportAgent | Role::RocOperator => {
+            items.push(item("/organisations", "Organisations"))
+        }
+        Role::OnlineAdministrator | Role::OnlineServicesManager => {}
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(role: Role) -> Vec<&'static str> {
+        navigation_for(role).into_iter().map(|i| i.label).collect()
+    }
+
+    #[test]
+    fn only_a_vlsc_administrator_is_offered_people() {
+        for role in Role::ALL {
+            assert_eq!(
+                labels(role).contains(&"People"),
+                role == Role::VlscAdministrator,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn partners_are_offered_their_customers_and_operators_every_organisation() {
+        assert!(labels(Role::PartnerUser).contains(&"Customers"));
+        assert!(labels(Role::SupportAgent).contains(&"Organisations"));
+        assert!(labels(Role::RocOperator).contains(&"Organisations"));
+        assert!(!labels(Role::OnlineAdministrator).contains(&"Organisations"));
+    }
+}

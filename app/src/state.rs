@@ -1,0 +1,97 @@
+//! What every request can reach on the server: the database, the clock and the
+//! settings that shape sessions and sign-in.
+
+use crate::db::Db;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The source of the current time, injectable so tests can move it.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current time.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    /// A clock stopped at `start`.
+    pub fn new(start: OffsetDateTime) -> Self {
+        ManualClock(Mutex::new(start))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Limits on sign-in attempts.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInLimits {
+    /// Failed attempts allowed per account, and per client address, in one window.
+    pub max_failures: u32,
+    /// The sliding window the failures are counted in.
+    pub window: Duration,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        SignInLimits {
+            max_failures: 10,
+            window: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Shared state of the running portal.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// A session ends after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// Longest a session may live, however active.
+    pub session_absolute_lifetime: Duration,
+    /// Sign-in throttling.
+    pub sign_in_limits: SignInLimits,
+    /// A password hash checked when the email is unknown, so that an unknown
+    /// email takes as long to refuse as a wrong password.
+    pub decoy_password_hash: Arc<str>,
+}
+
+impl AppState {
+    /// The current time, as seconds since the Unix epoch.
+    pub fn now_unix(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+}
+
+/// The state of the request being served, from the Leptos context.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the request context");
+        crate::error::AppError::Internal
+    })
+}

@@ -1,0 +1,137 @@
+//! Settings, read from environment variables with documented defaults
+//! (`.env.example` lists them all).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything the portal needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite:…` (default `sqlite:data/portal.db`) or `postgres://…`.
+    pub database_url: String,
+    /// Where the portal listens; port 0 picks a free port.
+    pub listen_addr: SocketAddr,
+    /// The address people use to reach the portal; `https://` makes cookies Secure.
+    pub public_url: String,
+    /// Folder with the built site (WASM, JS, CSS).
+    pub site_root: String,
+    /// A session ends after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_lifetime: Duration,
+    /// Failed sign-ins allowed per account and per address in one minute.
+    pub sign_in_max_failures: u32,
+}
+
+impl Settings {
+    /// Reads the settings from the environment.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |key: &str, default: &str| {
+            lookup(key)
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_string())
+        };
+        let listen = get("LISTEN_ADDR", &get("LEPTOS_SITE_ADDR", "127.0.0.1:3000"));
+        let listen_addr = listen
+            .parse()
+            .map_err(|_| format!("LISTEN_ADDR {listen:?} is not an address like 127.0.0.1:3000"))?;
+        let public_url = get("PUBLIC_URL", &format!("http://{listen}"));
+        let max_failures = get("SIGN_IN_MAX_FAILURES_PER_MINUTE", "10");
+        Ok(Settings {
+            database_url: get("DATABASE_URL", "sqlite:data/portal.db"),
+            listen_addr,
+            public_url,
+            site_root: get("LEPTOS_SITE_ROOT", "target/site"),
+            session_idle_timeout: parse_duration(
+                "SESSION_IDLE_TIMEOUT",
+                &get("SESSION_IDLE_TIMEOUT", "30m"),
+            )?,
+            session_absolute_lifetime: parse_duration(
+                "SESSION_ABSOLUTE_LIFETIME",
+                &get("SESSION_ABSOLUTE_LIFETIME", "12h"),
+            )?,
+            sign_in_max_failures: max_failures.parse().map_err(|_| {
+                format!("SIGN_IN_MAX_FAILURES_PER_MINUTE {max_failures:?} is not a whole number")
+            })?,
+        })
+    }
+
+    /// Whether session cookies carry the Secure flag.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Reads `90s`, `30m`, `12h`, `2d` or a plain number of seconds.
+pub fn parse_duration(name: &str, value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let (number, unit) = match value.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => value.split_at(i),
+        None => (value, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{name} {value:?} is not a duration like 90s, 30m or 12h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!(
+                "{name} {value:?} is not a duration like 90s, 30m or 12h"
+            ))
+        }
+    };
+    if seconds == 0 {
+        return Err(format!("{name} must be longer than zero"));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_units() {
+        assert_eq!(parse_duration("X", "90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("X", "30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("X", "12h"), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("X", "2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("X", "45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("X", "soon").is_err());
+        assert!(parse_duration("X", "10w").is_err());
+        assert!(parse_duration("X", "0m").is_err());
+    }
+
+    #[test]
+    fn defaults_give_an_embedded_database_and_the_documented_timeouts() {
+        let s = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(s.database_url, "sqlite:data/portal.db");
+        assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(1800));
+        assert_eq!(s.session_absolute_lifetime, Duration::from_secs(43_200));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let s =
+            Settings::from_lookup(|k| (k == "PUBLIC_URL").then(|| "https://portal.example".into()))
+                .unwrap();
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_named() {
+        let err = Settings::from_lookup(|k| (k == "LISTEN_ADDR").then(|| "localhost".into()))
+            .unwrap_err();
+        assert!(err.contains("LISTEN_ADDR"), "{err}");
+    }
+}

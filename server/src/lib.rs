@@ -1,0 +1,9 @@
+//! The portal's server: configuration, start-up, sessions and demo data.
+//! `main.rs` only reads the command line; tests start the same server on port 0.
+
+pub mod config;
+pub mod seed;
+pub mod startup;
+
+pub use config::Settings;
+pub use startup::{Application, StartupError};

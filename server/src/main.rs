@@ -1,0 +1,61 @@
+//! `server [serve|migrate|seed-demo]`: see the README.
+
+use server::{seed, startup, Application, Settings};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+        )
+        .init();
+    match run(std::env::args().nth(1).as_deref()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Option<&str>) -> Result<(), String> {
+    let settings = Settings::from_env()?;
+    match command.unwrap_or("serve") {
+        "serve" => {
+            let app = Application::build(settings.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Volume Licensing portal listening on {}",
+                settings.public_url
+            );
+            app.run_until_stopped()
+                .await
+                .map_err(|e| format!("server stopped: {e}"))
+        }
+        "migrate" => {
+            let db = startup::open_database(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("database migrated");
+            db.close().await;
+            Ok(())
+        }
+        "seed-demo" => {
+            let db = startup::open_database(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            seed::seed_demo(&db)
+                .await
+                .map_err(|e| format!("cannot load the demo data: {e}"))?;
+            println!("demo data loaded");
+            db.close().await;
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command {other:?}; use serve, migrate or seed-demo"
+        )),
+    }
+}

@@ -1,0 +1,100 @@
+//! Demo data: one organisation of each kind and one account per role.
+//! Loading it twice changes nothing.
+
+use app::db::Db;
+use app::domain::{OrganisationKind, Role};
+use app::people::{ensure_organisation, ensure_partner_serves, ensure_user, NewUser};
+use app::AppError;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "Demo-portal-2026";
+
+/// A demo account: role, email and name.
+pub struct DemoAccount {
+    pub role: Role,
+    pub email: &'static str,
+    pub name: &'static str,
+}
+
+/// One account per role, as listed in the README.
+pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
+    DemoAccount {
+        role: Role::VlscAdministrator,
+        email: "admin@contoso.example",
+        name: "Avery Admin",
+    },
+    DemoAccount {
+        role: Role::OnlineAdministrator,
+        email: "ola@contoso.example",
+        name: "Olu Online",
+    },
+    DemoAccount {
+        role: Role::OnlineServicesManager,
+        email: "osm@contoso.example",
+        name: "Sam Services",
+    },
+    DemoAccount {
+        role: Role::PartnerUser,
+        email: "partner@fabrikam.example",
+        name: "Pat Partner",
+    },
+    DemoAccount {
+        role: Role::SupportAgent,
+        email: "support@vl-operations.example",
+        name: "Sky Support",
+    },
+    DemoAccount {
+        role: Role::RocOperator,
+        email: "roc@vl-operations.example",
+        name: "Robin Operations",
+    },
+];
+
+/// The customer the demo accounts belong to.
+pub const DEMO_CUSTOMER: &str = "Contoso Ltd";
+/// A second customer of the same partner, to show scoping.
+pub const OTHER_CUSTOMER: &str = "Northwind Traders";
+/// The partner serving both customers.
+pub const DEMO_PARTNER: &str = "Fabrikam Licensing Partners";
+/// The operator's own organisation (support and ROC).
+pub const OPERATOR: &str = "Volume Licensing Operations";
+
+/// Loads the demo data; safe to run again.
+pub async fn seed_demo(db: &Db) -> Result<(), AppError> {
+    let contoso = ensure_organisation(db, DEMO_CUSTOMER, OrganisationKind::Customer).await?;
+    let northwind = ensure_organisation(db, OTHER_CUSTOMER, OrganisationKind::Customer).await?;
+    let fabrikam = ensure_organisation(db, DEMO_PARTNER, OrganisationKind::Partner).await?;
+    let operator = ensure_organisation(db, OPERATOR, OrganisationKind::Operator).await?;
+    ensure_partner_serves(db, fabrikam, contoso).await?;
+    ensure_partner_serves(db, fabrikam, northwind).await?;
+    for account in &DEMO_ACCOUNTS {
+        let organisation_id = match account.role.organisation_kind() {
+            OrganisationKind::Customer => contoso,
+            OrganisationKind::Partner => fabrikam,
+            OrganisationKind::Operator => operator,
+        };
+        ensure_user(
+            db,
+            NewUser {
+                organisation_id,
+                email: account.email,
+                display_name: account.name,
+                role: account.role,
+                password: DEMO_PASSWORD,
+            },
+        )
+        .await?;
+    }
+    ensure_user(
+        db,
+        NewUser {
+            organisation_id: northwind,
+            email: "admin@northwind.example",
+            display_name: "Noor Northwind",
+            role: Role::VlscAdministrator,
+            password: DEMO_PASSWORD,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Builds the portal from its settings and serves it.
+
+use crate::config::Settings;
+use app::db::{Backend, Db};
+use app::state::{AppState, Clock, SignInLimits, SystemClock};
+use app::{shell, App};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+/// Why the portal could not start, in one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Database(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A built portal, bound to its port, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Db,
+}
+
+/// Opens the database and applies the migrations, including the session table.
+pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let db = Db::connect(&settings.database_url)
+        .await
+        .map_err(StartupError::Database)?;
+    db.migrate()
+        .await
+        .map_err(|e| StartupError::Database(format!("cannot migrate the database: {e}")))?;
+    Ok(db)
+}
+
+impl Application {
+    /// Builds the portal with the real clock.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the portal with the given clock (tests move it).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let db = open_database(&settings).await?;
+        let decoy: Arc<str> =
+            app::auth::ssr::hash_password_off_thread("decoy password, never valid".into())
+                .await
+                .map_err(|_| StartupError::Database("cannot prepare password hashing".into()))?
+                .into();
+        let state = AppState {
+            db: db.clone(),
+            clock,
+            session_idle_timeout: settings.session_idle_timeout,
+            session_absolute_lifetime: settings.session_absolute_lifetime,
+            sign_in_limits: SignInLimits {
+                max_failures: settings.sign_in_max_failures,
+                window: Duration::from_secs(60),
+            },
+            decoy_password_hash: decoy,
+        };
+        let router = match db.backend() {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&sqlite_url(&settings.database_url))
+                    .await
+                    .map_err(|e| {
+                        StartupError::Database(format!("cannot open the session store: {e}"))
+                    })?;
+                let store = SqliteStore::new(pool);
+                store.migrate().await.map_err(|e| {
+                    StartupError::Database(format!("cannot create the session table: {e}"))
+                })?;
+                portal_router(&settings, state, store)
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&settings.database_url)
+                    .await
+                    .map_err(|e| {
+                        StartupError::Database(format!("cannot open the session store: {e}"))
+                    })?;
+                let store = PostgresStore::new(pool);
+                store.migrate().await.map_err(|e| {
+                    StartupError::Database(format!("cannot create the session table: {e}"))
+                })?;
+                portal_router(&settings, state, store)
+            }
+        };
+        let listener = TcpListener::bind(settings.listen_addr)
+            .await
+            .map_err(|source| StartupError::Listen {
+                addr: settings.listen_addr,
+                source,
+            })?;
+        Ok(Application {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    /// The port the portal listens on.
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// The portal's database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
+    }
+}
+
+fn portal_router<S>(settings: &Settings, state: AppState, store: S) -> Router
+where
+    S: SessionStore + ExpiredDeletion + Clone,
+{
+    tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(Duration::from_secs(600)),
+    );
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("vlp_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            settings.session_idle_timeout.as_secs() as i64,
+        )));
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("vl-portal")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.listen_addr)
+        .build();
+    let routes = generate_route_list(App);
+    let context = move || provide_context(state.clone());
+    Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
+        .with_state(leptos_options)
+        .layer(sessions)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,287 @@
+//! Starting a portal for one test, and talking to it as a browser would.
+
+use app::db::Db;
+use app::domain::{OrganisationKind, Role};
+use app::people::{ensure_organisation, ensure_user, NewUser};
+use app::state::ManualClock;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use reqwest::{redirect, Response, StatusCode};
+use server::{Application, Settings};
+use std::sync::Arc;
+use time::macros::datetime;
+use tokio::sync::OnceCell;
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per backend: `both_backends!(name);` makes
+/// `name::sqlite` and `name::postgres` from `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::helpers::postgres_available().await {
+                        super::$name($crate::helpers::Backend::Postgres).await
+                    }
+                }
+            }
+        )+
+    };
+}
+
+const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| POSTGRES_ADMIN_URL.to_string())
+}
+
+/// Whether PostgreSQL can be reached. Under CI an unreachable server fails the
+/// test instead of skipping it.
+pub async fn postgres_available() -> bool {
+    static AVAILABLE: OnceCell<bool> = OnceCell::const_new();
+    let ok = *AVAILABLE
+        .get_or_init(|| async {
+            sqlx::any::install_default_drivers();
+            sqlx::AnyPool::connect(&postgres_admin_url()).await.is_ok()
+        })
+        .await;
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "PostgreSQL at {} is unreachable and CI is set",
+                postgres_admin_url()
+            );
+        }
+        eprintln!(
+            "skipped: PostgreSQL at {} is unreachable (set CI to make this fail)",
+            postgres_admin_url()
+        );
+    }
+    ok
+}
+
+fn unique_name() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("vlp_test_{n:016x}")
+}
+
+async fn fresh_database_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("vl-portal-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!(
+                "sqlite:{}",
+                dir.join(format!("{}.db", unique_name())).display()
+            )
+        }
+        Backend::Postgres => {
+            let name = unique_name();
+            let admin = sqlx::AnyPool::connect(&postgres_admin_url()).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            let base = postgres_admin_url();
+            let (prefix, _) = base.rsplit_once('/').unwrap();
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+/// The password of every user tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running portal and a browser-like client for it.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub clock: Arc<ManualClock>,
+    pub customer_id: i64,
+    client: reqwest::Client,
+}
+
+/// Settings for a test portal: port 0 and a fresh database.
+pub async fn test_settings(backend: Backend) -> Settings {
+    let url = fresh_database_url(backend).await;
+    let mut settings = Settings::from_lookup(|_| None).unwrap();
+    settings.database_url = url;
+    settings.listen_addr = "127.0.0.1:0".parse().unwrap();
+    settings
+}
+
+/// Starts a portal with default settings.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts a portal after `adjust` has changed its settings.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(backend).await;
+    adjust(&mut settings);
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
+    let app = Application::build_with_clock(settings, clock.clone())
+        .await
+        .expect("portal starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    let customer_id = ensure_organisation(&db, "Contoso Test", OrganisationKind::Customer)
+        .await
+        .unwrap();
+    TestApp {
+        address,
+        db,
+        clock,
+        customer_id,
+        client: reqwest::Client::builder()
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+/// The session cookie a response set, as `name=value`.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("vlp_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    /// Creates an active user of the test customer with [`PASSWORD`].
+    pub async fn create_user(&self, email: &str, role: Role) -> i64 {
+        ensure_user(
+            &self.db,
+            NewUser {
+                organisation_id: self.customer_id,
+                email,
+                display_name: "Test User",
+                role,
+                password: PASSWORD,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Calls the sign-in server function as the hydrated page does.
+    pub async fn sign_in(&self, email: &str, password: &str, cookie: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .post(format!("{}/api/sign-in", self.address))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ]));
+        if let Some(c) = cookie {
+            request = request.header(COOKIE, c);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Signs in and returns the session cookie.
+    pub async fn signed_in(&self, email: &str) -> String {
+        let response = self.sign_in(email, PASSWORD, None).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "sign-in of {email} failed"
+        );
+        session_cookie(&response).expect("sign-in sets the session cookie")
+    }
+
+    /// Posts a form as a browser without JavaScript does.
+    pub async fn post_form_without_js(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        referer: &str,
+        cookie: Option<&str>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(REFERER, format!("{}{referer}", self.address))
+            .body(form(fields));
+        if let Some(c) = cookie {
+            request = request.header(COOKIE, c);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Calls a server function without arguments as the hydrated page does.
+    pub async fn call(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            request = request.header(COOKIE, c);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Loads a page.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header(ACCEPT, "text/html");
+        if let Some(c) = cookie {
+            request = request.header(COOKIE, c);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// URL-encodes form fields.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

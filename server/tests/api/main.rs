@@ -1,0 +1,7 @@
+//! Integration tests: each starts the real portal on port 0 against a fresh
+//! database, once on SQLite and once on PostgreSQL.
+
+mod helpers;
+
+mod sign_in;
+mod start_up;
