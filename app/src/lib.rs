@@ -6,12 +6,11 @@
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod people;
 pub mod shell;
 
 #[cfg(feature = "ssr")]
 pub mod db;
-#[cfg(feature = "ssr")]
-pub mod people;
 #[cfg(feature = "ssr")]
 pub mod state;
 

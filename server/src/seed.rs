@@ -3,7 +3,7 @@
 
 use app::db::Db;
 use app::domain::{OrganisationKind, Role};
-use app::people::{ensure_organisation, ensure_partner_serves, ensure_user, NewUser};
+use app::people::ssr::{ensure_organisation, ensure_partner_serves, ensure_user, NewUser};
 use app::AppError;
 
 /// The password of every demo account.

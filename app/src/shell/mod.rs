@@ -11,6 +11,7 @@ pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
 use crate::auth::SignInPage;
+use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -44,6 +45,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated, which
+    // the browser tests wait for before they interact.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/vl-portal.css"/>
         <Title text="Volume Licensing portal"/>
@@ -52,6 +60,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("people") view=PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async/>
+                    <Route path=path!("organisations") view=OrganisationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -2,7 +2,7 @@
 
 use app::db::Db;
 use app::domain::{OrganisationKind, Role};
-use app::people::{ensure_organisation, ensure_user, NewUser};
+use app::people::ssr::{ensure_organisation, ensure_user, NewUser};
 use app::state::ManualClock;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
 use reqwest::{redirect, Response, StatusCode};
@@ -177,10 +177,20 @@ pub fn location(response: &Response) -> String {
 impl TestApp {
     /// Creates an active user of the test customer with [`PASSWORD`].
     pub async fn create_user(&self, email: &str, role: Role) -> i64 {
+        self.create_user_in(self.customer_id, email, role).await
+    }
+
+    /// Creates an organisation.
+    pub async fn create_organisation(&self, name: &str, kind: OrganisationKind) -> i64 {
+        ensure_organisation(&self.db, name, kind).await.unwrap()
+    }
+
+    /// Creates an active user of `organisation_id` with [`PASSWORD`].
+    pub async fn create_user_in(&self, organisation_id: i64, email: &str, role: Role) -> i64 {
         ensure_user(
             &self.db,
             NewUser {
-                organisation_id: self.customer_id,
+                organisation_id,
                 email,
                 display_name: "Test User",
                 role,

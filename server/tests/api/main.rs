@@ -3,5 +3,6 @@
 
 mod helpers;
 
+mod people;
 mod sign_in;
 mod start_up;

@@ -188,7 +188,9 @@ async fn a_deactivated_user_loses_their_session(backend: Backend) {
         .create_user("ana@contoso.example", Role::OnlineAdministrator)
         .await;
     let cookie = app.signed_in("ana@contoso.example").await;
-    app::people::deactivate_user(&app.db, id).await.unwrap();
+    app::people::ssr::deactivate_user(&app.db, id)
+        .await
+        .unwrap();
     assert_eq!(
         app.get("/", Some(&cookie)).await.status(),
         StatusCode::FOUND

@@ -94,3 +94,86 @@ pub async fn deactivate_user(db: &Db, user_id: i64) -> Result<(), AppError> {
         .await?;
     Ok(())
 }
+
+/// Refuses a caller whose role is not in `allowed`.
+pub fn require_role(user: &crate::auth::CurrentUser, allowed: &[Role]) -> Result<(), AppError> {
+    if allowed.contains(&user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Your role does not give access to this page.".into(),
+        ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    display_name: String,
+    email: String,
+    role: String,
+    active: i64,
+}
+
+/// The portal users of one organisation.
+pub async fn people_of(db: &Db, organisation_id: i64) -> Result<Vec<super::Person>, AppError> {
+    let rows = sqlx::query_as::<_, PersonRow>(
+        "SELECT display_name, email, role, active FROM users WHERE organisation_id = $1 ORDER BY display_name",
+    )
+    .bind(organisation_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(super::Person {
+                role: Role::parse(&r.role).map_err(|e| {
+                    tracing::error!(error = %e, "bad role in database");
+                    AppError::Internal
+                })?,
+                display_name: r.display_name,
+                email: r.email,
+                active: r.active == 1,
+            })
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct OrganisationRow {
+    id: i64,
+    name: String,
+}
+
+fn summaries(rows: Vec<OrganisationRow>) -> Vec<super::OrganisationSummary> {
+    rows.into_iter()
+        .map(|r| super::OrganisationSummary {
+            id: r.id,
+            name: r.name,
+        })
+        .collect()
+}
+
+/// The customers a partner serves.
+pub async fn customers_of_partner(
+    db: &Db,
+    partner_id: i64,
+) -> Result<Vec<super::OrganisationSummary>, AppError> {
+    let rows = sqlx::query_as::<_, OrganisationRow>(
+        "SELECT o.id, o.name FROM organisations o \
+         JOIN partner_customers pc ON pc.customer_id = o.id \
+         WHERE pc.partner_id = $1 ORDER BY o.name",
+    )
+    .bind(partner_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(summaries(rows))
+}
+
+/// Every customer organisation.
+pub async fn all_customers(db: &Db) -> Result<Vec<super::OrganisationSummary>, AppError> {
+    let rows = sqlx::query_as::<_, OrganisationRow>(
+        "SELECT id, name FROM organisations WHERE kind = 'customer' ORDER BY name",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(summaries(rows))
+}

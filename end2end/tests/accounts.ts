@@ -1,0 +1,33 @@
+import { expect, Page, test } from "@playwright/test";
+
+export const PASSWORD = "Demo-portal-2026";
+
+/** The demo accounts, one per role, and the navigation each is offered. */
+export const ACCOUNTS = [
+  { role: "VLSC administrator", email: "admin@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "People"] },
+  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home"] },
+  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home"] },
+  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Customers"] },
+  { role: "Support agent", email: "support@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Organisations"] },
+  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Organisations"] },
+] as const;
+
+/** Waits until the page can react to clicks (hydrated, or plain HTML without JS). */
+export async function ready(page: Page) {
+  await page.waitForLoadState("load");
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  }
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function expectSignedInAs(page: Page, email: string) {
+  await expect(page.getByTestId("who-email")).toHaveText(email);
+}

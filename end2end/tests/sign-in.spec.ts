@@ -1,0 +1,58 @@
+import { expect, test } from "@playwright/test";
+import { ACCOUNTS, expectSignedInAs, PASSWORD, ready, signIn } from "./accounts";
+
+for (const account of ACCOUNTS) {
+  test(`${account.role} signs in and sees their navigation`, async ({ page }) => {
+    await signIn(page, account.email);
+    await expect(page).toHaveURL(/\/$/);
+    await expectSignedInAs(page, account.email);
+    await expect(page.getByTestId("who-role")).toHaveText(account.role);
+    await expect(page.getByTestId("who-organisation")).toHaveText(account.organisation);
+    const nav = page.getByRole("navigation", { name: "Main" }).getByRole("link");
+    await expect(nav).toHaveText([...account.nav]);
+  });
+}
+
+test("a wrong password shows the message and signs nobody in", async ({ page }) => {
+  await signIn(page, "ola@contoso.example", "not-the-password");
+  await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+});
+
+test("a malformed email is refused next to the field", async ({ page }) => {
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByLabel("Email").fill("not-an-address");
+  await page.getByLabel("Password").fill("whatever");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#email-error")).toHaveText("Enter an email address like name@example.com.");
+});
+
+test("signing out ends the session", async ({ page }) => {
+  await signIn(page, "osm@contoso.example");
+  await expectSignedInAs(page, "osm@contoso.example");
+  await ready(page);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+});
+
+test("a page that needs sign-in sends you back to it afterwards", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in\?next=%2F|\/sign-in\?next=\//);
+  await ready(page);
+  await page.getByLabel("Email").fill("admin@contoso.example");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expectSignedInAs(page, "admin@contoso.example");
+});
+
+test("an unknown address shows the not-found page", async ({ page }) => {
+  const response = await page.goto("/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
