@@ -22,7 +22,8 @@ pub fn SignInPage() -> impl IntoView {
         <main class="sign-in">
             <h1>"Volume Licensing portal"</h1>
             <h2>"Sign in"</h2>
-            <ActionForm action>
+            // The server's messages, shown next to each field, replace the browser's own.
+            <ActionForm action attr:novalidate=true>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
                     <label for="email">"Email"</label>
