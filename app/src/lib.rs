@@ -5,8 +5,11 @@
 
 pub mod auth;
 pub mod domain;
+pub mod enrollments;
 pub mod error;
+pub mod orders;
 pub mod people;
+pub mod reservations;
 pub mod shell;
 
 #[cfg(feature = "ssr")]

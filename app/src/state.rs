@@ -39,6 +39,13 @@ impl ManualClock {
     }
 }
 
+impl ManualClock {
+    /// Today's date on this clock.
+    pub fn now_date(&self) -> time::Date {
+        self.now().date()
+    }
+}
+
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())

@@ -1,6 +1,7 @@
 //! Demo data: one organisation of each kind and one account per role.
 //! Loading it twice changes nothing.
 
+use crate::demo_enrollments::{seed_enrollments, DemoParties};
 use app::db::Db;
 use app::domain::{OrganisationKind, Role};
 use app::people::ssr::{ensure_organisation, ensure_partner_serves, ensure_user, NewUser};
@@ -67,13 +68,14 @@ pub async fn seed_demo(db: &Db) -> Result<(), AppError> {
     let operator = ensure_organisation(db, OPERATOR, OrganisationKind::Operator).await?;
     ensure_partner_serves(db, fabrikam, contoso).await?;
     ensure_partner_serves(db, fabrikam, northwind).await?;
+    let mut osm_user = 0;
     for account in &DEMO_ACCOUNTS {
         let organisation_id = match account.role.organisation_kind() {
             OrganisationKind::Customer => contoso,
             OrganisationKind::Partner => fabrikam,
             OrganisationKind::Operator => operator,
         };
-        ensure_user(
+        let id = ensure_user(
             db,
             NewUser {
                 organisation_id,
@@ -84,6 +86,9 @@ pub async fn seed_demo(db: &Db) -> Result<(), AppError> {
             },
         )
         .await?;
+        if account.role == Role::OnlineServicesManager {
+            osm_user = id;
+        }
     }
     ensure_user(
         db,
@@ -96,5 +101,11 @@ pub async fn seed_demo(db: &Db) -> Result<(), AppError> {
         },
     )
     .await?;
-    Ok(())
+    let parties = DemoParties {
+        contoso,
+        northwind,
+        fabrikam,
+        osm_user,
+    };
+    seed_enrollments(db, &parties, time::OffsetDateTime::now_utc()).await
 }

@@ -1,8 +1,14 @@
 //! Domain types shared by the browser and the server: each parses its input and
 //! says clearly what is wrong with it.
 
+mod dates;
 mod email;
+mod product;
+mod quantity;
 mod role;
 
+pub use dates::{add_months, format_date, parse_date, parse_reservation_start};
 pub use email::EmailAddress;
+pub use product::{ContactType, ProductKind};
+pub use quantity::Quantity;
 pub use role::{OrganisationKind, Role};

@@ -11,7 +11,9 @@ pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
 use crate::auth::SignInPage;
+use crate::enrollments::{EnrollmentPage, EnrollmentsPage};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
+use crate::reservations::ReservationsPage;
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -60,6 +62,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("enrollments") view=EnrollmentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("enrollments/:number") view=EnrollmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("reservations") view=ReservationsPage ssr=SsrMode::Async/>
                     <Route path=path!("people") view=PeoplePage ssr=SsrMode::Async/>
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async/>
                     <Route path=path!("organisations") view=OrganisationsPage ssr=SsrMode::Async/>

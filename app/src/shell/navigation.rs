@@ -14,7 +14,11 @@ const fn item(href: &'static str, label: &'static str) -> NavItem {
 /// What a role may use, in the order the navigation shows it. The server checks
 /// every permission again: this only decides what is offered.
 pub fn navigation_for(role: Role) -> Vec<NavItem> {
-    let mut items = vec![item("/", "Home")];
+    let mut items = vec![
+        item("/", "Home"),
+        item("/enrollments", "Enrollments"),
+        item("/reservations", "Reservations"),
+    ];
     match role {
         Role::VlscAdministrator => items.push(item("/people", "People")),
         Role::PartnerUser => items.push(item("/customers", "Customers")),

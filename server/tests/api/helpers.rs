@@ -250,6 +250,18 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// Calls a server function with form arguments as the hydrated page does.
+    pub async fn call_with(&self, path: &str, fields: &[(&str, &str)], cookie: &str) -> Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(COOKIE, cookie)
+            .body(form(fields))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Calls a server function without arguments as the hydrated page does.
     pub async fn call(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut request = self

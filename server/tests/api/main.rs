@@ -1,8 +1,11 @@
 //! Integration tests: each starts the real portal on port 0 against a fresh
 //! database, once on SQLite and once on PostgreSQL.
 
+mod fixture;
 mod helpers;
 
+mod enrollments;
 mod people;
+mod reservations;
 mod sign_in;
 mod start_up;

@@ -1,0 +1,193 @@
+use super::{get_enrollment, EnrollmentDetail};
+use crate::error::AppError;
+use crate::orders::{PlaceOrder, PlaceOrderForm};
+use crate::reservations::{CancelReservation, Reserve, ReserveForm};
+use crate::shell::FormError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// One enrollment: summary, contacts, orders, License Summary, reservations and
+/// online account. Another organisation's enrollment answers "not found".
+#[component]
+pub fn EnrollmentPage() -> impl IntoView {
+    let params = use_params_map();
+    let number = move || params.read().get("number").unwrap_or_default();
+    let reserve = ServerAction::<Reserve>::new();
+    let cancel = ServerAction::<CancelReservation>::new();
+    let place = ServerAction::<PlaceOrder>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                number(),
+                reserve.version().get(),
+                cancel.version().get(),
+                place.version().get(),
+            )
+        },
+        |(n, ..)| get_enrollment(n),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Enrollment d reserve cancel place/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotVisible/> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NotVisible() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Enrollment not found · Volume Licensing portal"/>
+        <h1>"Enrollment not found"</h1>
+        <p>"There is no enrollment with this number among those you can see."</p>
+        <p><a href="/enrollments">"Back to enrollments"</a></p>
+    }
+}
+
+#[component]
+fn Enrollment(
+    d: EnrollmentDetail,
+    reserve: ServerAction<Reserve>,
+    cancel: ServerAction<CancelReservation>,
+    place: ServerAction<PlaceOrder>,
+) -> impl IntoView {
+    let s = d.summary.clone();
+    let cancel_error = Signal::derive(move || cancel.value().get().and_then(|r| r.err()));
+    let number = s.number.clone();
+    view! {
+        <Title text=format!("Enrollment {} · Volume Licensing portal", s.number)/>
+        <h1>"Enrollment " {s.number.clone()} <span class="subtitle">{s.name.clone()}</span></h1>
+        <nav aria-label="Sections" class="sections">
+            <a href="#summary">"Summary"</a>
+            <a href="#contacts">"Contacts"</a>
+            <a href="#orders">"Orders"</a>
+            <a href="#license-summary">"License Summary"</a>
+            <a href="#reservations">"Reservations"</a>
+            <a href="#online-account">"Online account"</a>
+        </nav>
+
+        <section id="summary" aria-labelledby="summary-h">
+            <h2 id="summary-h">"Summary"</h2>
+            <dl class="facts">
+                <dt>"Agreement"</dt><dd>{s.agreement_number}</dd>
+                <dt>"Customer"</dt><dd>{s.customer_name}</dd>
+                <dt>"Partner"</dt><dd>{s.partner_name}</dd>
+                <dt>"Term"</dt><dd>{s.start_date} " to " {s.end_date}</dd>
+                <dt>"Status"</dt><dd>{s.status}</dd>
+            </dl>
+        </section>
+
+        <section id="contacts" aria-labelledby="contacts-h">
+            <h2 id="contacts-h">"Contacts"</h2>
+            {if d.contacts.is_empty() {
+                view! { <p>"No contract contacts are recorded."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Contact"</th><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Phone"</th></tr></thead>
+                        <tbody>
+                            {d.contacts.into_iter().map(|c| view! {
+                                <tr><td>{c.contact_type.label()}</td><td>{c.name}</td><td>{c.email}</td><td>{c.phone}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+
+        <section id="orders" aria-labelledby="orders-h">
+            <h2 id="orders-h">"Orders"</h2>
+            {if d.orders.is_empty() {
+                view! { <p>"No orders have been placed on this enrollment."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Order"</th><th scope="col">"Purchased"</th><th scope="col">"Usage starts"</th><th scope="col">"Products"</th></tr></thead>
+                        <tbody>
+                            {d.orders.into_iter().map(|o| view! {
+                                <tr><td>{o.order_number}</td><td>{o.purchase_date}</td><td>{o.usage_start_date}</td><td>{o.lines}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            {d.may_place_order.then(|| view! {
+                <PlaceOrderForm action=place enrollment=number.clone() products=d.products.clone()
+                    form_key=d.form_key.clone() today=d.today.clone()/>
+            })}
+        </section>
+
+        <section id="license-summary" aria-labelledby="license-h">
+            <h2 id="license-h">"License Summary"</h2>
+            {if d.license_summary.is_empty() {
+                view! { <p>"No licenses yet: no order or reservation has been placed."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Product"</th><th scope="col">"Kind"</th><th scope="col">"Quantity"</th></tr></thead>
+                        <tbody>
+                            {d.license_summary.into_iter().map(|l| view! {
+                                <tr><td>{l.product_name}</td><td>{l.kind.label()}</td><td>{l.quantity}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+
+        <section id="reservations" aria-labelledby="reservations-h">
+            <h2 id="reservations-h">"Reservations"</h2>
+            <FormError error=cancel_error/>
+            {if d.reservations.is_empty() {
+                view! { <p>"No online reservations."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Reservation"</th><th scope="col">"Product"</th><th scope="col">"Usage starts"</th><th scope="col">"Status"</th><th scope="col">"Action"</th></tr></thead>
+                        <tbody>
+                            {d.reservations.into_iter().map(|r| {
+                                let label = format!("Cancel reservation {}", r.order_number);
+                                view! {
+                                    <tr>
+                                        <td>{r.order_number.clone()}</td><td>{r.lines}</td><td>{r.usage_start_date}</td><td>{r.status}</td>
+                                        <td>{r.cancellable.then(|| view! {
+                                            <ActionForm action=cancel>
+                                                <input type="hidden" name="order_number" value=r.order_number.clone()/>
+                                                <button type="submit" class="secondary" aria-label=label>"Cancel"</button>
+                                            </ActionForm>
+                                        })}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            {match d.reservation_access {
+                Ok(()) => view! {
+                    <ReserveForm action=reserve enrollment=number.clone() products=d.products
+                        form_key=d.form_key today=d.today latest=d.latest_reservation_start/>
+                }.into_any(),
+                Err(reason) => view! { <p class="notice" data-testid="reservation-refusal">{reason}</p> }.into_any(),
+            }}
+        </section>
+
+        <section id="online-account" aria-labelledby="account-h">
+            <h2 id="account-h">"Online account"</h2>
+            {match d.online_account {
+                Some(a) => view! { <p data-testid="online-account">"Associated with " <strong>{a.domain}</strong> " since " {a.associated_on} "."</p> }.into_any(),
+                None => view! { <p data-testid="online-account">"Not associated with an online account yet."</p> }.into_any(),
+            }}
+        </section>
+    }
+}

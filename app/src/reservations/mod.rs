@@ -1,0 +1,86 @@
+//! Online Reservation (R3): reserving online services for an enrollment,
+//! cancelling, and the list of reservations.
+
+mod form;
+mod list;
+pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use form::ReserveForm;
+pub use list::ReservationsPage;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One reservation in the list of reservations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationRow {
+    pub id: i64,
+    pub order_number: String,
+    pub enrollment_number: String,
+    pub product_name: String,
+    pub quantity: i64,
+    pub usage_start_date: String,
+    pub status: String,
+}
+
+/// A page of reservations, newest first, and where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationList {
+    pub items: Vec<ReservationRow>,
+    pub next_before: Option<i64>,
+}
+
+/// Reserves an online service on an enrollment (R3). Returns the reservation number.
+#[server(endpoint = "reserve")]
+pub async fn reserve(
+    enrollment: String,
+    product: String,
+    quantity: String,
+    usage_start_date: String,
+    request_key: String,
+) -> Result<String, AppError> {
+    crate::respond(
+        async {
+            let user = crate::auth::ssr::require_user().await?;
+            let state = crate::state::app_state()?;
+            let input = ssr::ReservationInput {
+                enrollment: &enrollment,
+                product: &product,
+                quantity: &quantity,
+                usage_start_date: &usage_start_date,
+                request_key: &request_key,
+            };
+            ssr::reserve(&state, &user, input).await
+        }
+        .await,
+    )
+}
+
+/// Cancels a reservation, until 72 hours before its usage start date.
+#[server(endpoint = "cancel-reservation")]
+pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let user = crate::auth::ssr::require_user().await?;
+            let state = crate::state::app_state()?;
+            ssr::cancel(&state, &user, &order_number).await
+        }
+        .await,
+    )
+}
+
+/// A page of the reservations the caller may see, newest first.
+#[server(endpoint = "reservations")]
+pub async fn list_reservations(before: Option<i64>) -> Result<ReservationList, AppError> {
+    crate::respond(
+        async {
+            let user = crate::auth::ssr::require_user().await?;
+            let state = crate::state::app_state()?;
+            ssr::list(&state.db, &user, before).await
+        }
+        .await,
+    )
+}
