@@ -96,9 +96,11 @@ impl AppState {
 }
 
 /// The state of the request being served, from the Leptos context.
+#[track_caller]
 pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    let caller = std::panic::Location::caller();
     leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the request context");
+        tracing::error!(%caller, "AppState missing from the request context");
         crate::error::AppError::Internal
     })
 }

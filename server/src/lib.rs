@@ -1,8 +1,10 @@
 //! The portal's server: configuration, start-up, sessions and demo data.
 //! `main.rs` only reads the command line; tests start the same server on port 0.
 
+pub mod bench;
 pub mod config;
 pub mod demo_enrollments;
+pub mod large_data;
 pub mod seed;
 pub mod startup;
 

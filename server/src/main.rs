@@ -1,6 +1,6 @@
 //! `server [serve|migrate|seed-demo]`: see the README.
 
-use server::{seed, startup, Application, Settings};
+use server::{bench, large_data, seed, startup, Application, Settings};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -54,8 +54,37 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             db.close().await;
             Ok(())
         }
+        "generate-large" => {
+            let db = startup::open_database(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut volume = large_data::Volume::default();
+            let numbers: Vec<i64> = std::env::args()
+                .skip(2)
+                .filter_map(|a| a.parse().ok())
+                .collect();
+            if let [organisations, enrollments, reservations] = numbers[..] {
+                volume = large_data::Volume {
+                    organisations,
+                    enrollments,
+                    reservations,
+                };
+            }
+            large_data::generate(&db, volume)
+                .await
+                .map_err(|e| format!("cannot generate the large data set: {e}"))?;
+            db.close().await;
+            Ok(())
+        }
+        "bench" => {
+            let seconds = std::env::var("BENCH_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(10);
+            bench::run(settings, seconds).await
+        }
         other => Err(format!(
-            "unknown command {other:?}; use serve, migrate or seed-demo"
+            "unknown command {other:?}; use serve, migrate, seed-demo, generate-large or bench"
         )),
     }
 }

@@ -163,6 +163,15 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     current_user().await?.ok_or(AppError::Unauthenticated)
 }
 
+/// The request's state and its signed-in user, or `Unauthenticated`. Server
+/// functions start here; the state is taken before the first await, while the
+/// request's context is certainly in place.
+pub async fn signed_in() -> Result<(AppState, CurrentUser), AppError> {
+    let state = app_state()?;
+    let user = require_user().await?;
+    Ok((state, user))
+}
+
 /// Where sign-in attempts come from, for throttling.
 async fn client_address() -> String {
     use axum::extract::ConnectInfo;

@@ -110,8 +110,7 @@ pub async fn list_enrollments(
 ) -> Result<EnrollmentList, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
-            let state = crate::state::app_state()?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             let filter =
                 ssr::EnrollmentFilter::parse(q.as_deref(), status.as_deref(), after.as_deref())?;
             ssr::list(&state.db, &user, &filter).await
@@ -125,8 +124,7 @@ pub async fn list_enrollments(
 pub async fn get_enrollment(number: String) -> Result<EnrollmentDetail, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
-            let state = crate::state::app_state()?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::detail(&state, &user, &number).await
         }
         .await,

@@ -32,8 +32,7 @@ pub async fn place_order(
     crate::respond(
         async {
             use crate::domain::{parse_date, Quantity, Role};
-            let user = crate::auth::ssr::require_user().await?;
-            let state = crate::state::app_state()?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             if user.role != Role::PartnerUser {
                 return Err(AppError::Forbidden("Only partners place orders.".into()));
             }

@@ -33,9 +33,9 @@ pub struct OrganisationSummary {
 pub async fn list_people() -> Result<Vec<Person>, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::require_role(&user, &[Role::VlscAdministrator])?;
-            ssr::people_of(&crate::state::app_state()?.db, user.organisation_id).await
+            ssr::people_of(&state.db, user.organisation_id).await
         }
         .await,
     )
@@ -46,9 +46,9 @@ pub async fn list_people() -> Result<Vec<Person>, AppError> {
 pub async fn list_customers() -> Result<Vec<OrganisationSummary>, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::require_role(&user, &[Role::PartnerUser])?;
-            ssr::customers_of_partner(&crate::state::app_state()?.db, user.organisation_id).await
+            ssr::customers_of_partner(&state.db, user.organisation_id).await
         }
         .await,
     )
@@ -59,9 +59,9 @@ pub async fn list_customers() -> Result<Vec<OrganisationSummary>, AppError> {
 pub async fn list_organisations() -> Result<Vec<OrganisationSummary>, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::require_role(&user, &[Role::SupportAgent, Role::RocOperator])?;
-            ssr::all_customers(&crate::state::app_state()?.db).await
+            ssr::all_customers(&state.db).await
         }
         .await,
     )

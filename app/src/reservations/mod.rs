@@ -44,8 +44,7 @@ pub async fn reserve(
 ) -> Result<String, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
-            let state = crate::state::app_state()?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             let input = ssr::ReservationInput {
                 enrollment: &enrollment,
                 product: &product,
@@ -64,8 +63,7 @@ pub async fn reserve(
 pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
-            let state = crate::state::app_state()?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::cancel(&state, &user, &order_number).await
         }
         .await,
@@ -77,8 +75,7 @@ pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
 pub async fn list_reservations(before: Option<i64>) -> Result<ReservationList, AppError> {
     crate::respond(
         async {
-            let user = crate::auth::ssr::require_user().await?;
-            let state = crate::state::app_state()?;
+            let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::list(&state.db, &user, before).await
         }
         .await,
