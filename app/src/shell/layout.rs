@@ -7,8 +7,7 @@ use leptos_router::{
     hooks::use_location,
 };
 
-/// The signed-in user, loaded once per navigation by the layout; pages read it
-/// from context.
+/// The signed-in user, loaded by the layout; pages read it from context.
 #[derive(Clone, Copy)]
 pub struct CurrentUserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
 
@@ -30,7 +29,9 @@ fn encode_component(value: &str) -> String {
 #[component]
 pub fn Layout() -> impl IntoView {
     let location = use_location();
-    let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
+    // Loaded once per mount: signing in or out leaves the layout (the sign-in
+    // page is outside it), so a new layout loads the new user.
+    let user = Resource::new(|| (), |_| get_current_user());
     provide_context(CurrentUserResource(user));
     let back_to = move || {
         let search = location.search.get_untracked();
