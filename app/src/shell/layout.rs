@@ -42,24 +42,22 @@ pub fn Layout() -> impl IntoView {
         };
         format!("/sign-in?next={}", encode_component(&here))
     };
+    // The page (the Outlet) is not built inside the user's Suspend: a page built
+    // there would be built again, with new resources, whenever the user resolves.
+    // Pages check the user themselves in their server functions.
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! {
-                        <Header user/>
-                        <main id="main"><Outlet/></main>
-                    }.into_any(),
+                    Ok(Some(user)) => view! { <Header user/> }.into_any(),
                     Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path=back_to()/> }.into_any(),
                     Err(e) => view! {
-                        <main id="main" class="error-page">
-                            <h1>"Something went wrong"</h1>
-                            <p>{e.to_string()}</p>
-                        </main>
+                        <p class="form-error" role="alert">{e.to_string()}</p>
                     }.into_any(),
                 }
             })}
         </Suspense>
+        <main id="main"><Outlet/></main>
     }
 }
 

@@ -253,6 +253,16 @@ async fn a_page_that_needs_a_user_redirects_to_sign_in_and_back(backend: Backend
     let response = app.get("/", None).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(location(&response), "/sign-in?next=/");
+    for page in [
+        "/enrollments?q=a",
+        "/reservations",
+        "/people",
+        "/enrollments/10000001",
+    ] {
+        let response = app.get(page, None).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{page}");
+        assert!(location(&response).starts_with("/sign-in?next=/"), "{page}");
+    }
 }
 
 async fn an_unknown_page_answers_404_without_internals(backend: Backend) {
