@@ -83,6 +83,10 @@ pub struct AppState {
     pub session_absolute_lifetime: Duration,
     /// Sign-in throttling.
     pub sign_in_limits: SignInLimits,
+    /// The address people use to reach the portal (for links in emails).
+    pub public_url: String,
+    /// Whether email goes to the demo mailbox (no SMTP server configured).
+    pub demo_mailbox: bool,
     /// A password hash checked when the email is unknown, so that an unknown
     /// email takes as long to refuse as a wrong password.
     pub decoy_password_hash: Arc<str>,

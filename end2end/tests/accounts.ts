@@ -26,6 +26,10 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  if (password === PASSWORD) {
+    // Hydrated, sign-in is a fetch: wait for it to land before going elsewhere.
+    await expect(page).not.toHaveURL(/\/sign-in/);
+  }
 }
 
 export async function expectSignedInAs(page: Page, email: string) {

@@ -21,6 +21,12 @@ pub struct Settings {
     pub session_absolute_lifetime: Duration,
     /// Failed sign-ins allowed per account and per address in one minute.
     pub sign_in_max_failures: u32,
+    /// `smtp://host:port` of the mail relay; without it, email goes to the demo mailbox.
+    pub smtp_url: Option<String>,
+    /// The sender of the portal's email.
+    pub mail_from: String,
+    /// Whether this instance runs the activation engine and the outbox worker.
+    pub run_workers: bool,
 }
 
 impl Settings {
@@ -55,6 +61,9 @@ impl Settings {
                 "SESSION_ABSOLUTE_LIFETIME",
                 &get("SESSION_ABSOLUTE_LIFETIME", "12h"),
             )?,
+            smtp_url: lookup("SMTP_URL").filter(|v| !v.is_empty()),
+            mail_from: get("MAIL_FROM", "Volume Licensing <no-reply@licensing.example>"),
+            run_workers: get("RUN_WORKERS", "true") != "false",
             sign_in_max_failures: max_failures.parse().map_err(|_| {
                 format!("SIGN_IN_MAX_FAILURES_PER_MINUTE {max_failures:?} is not a whole number")
             })?,

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod config;
 pub mod demo_enrollments;
 pub mod large_data;
+pub mod mailer;
 pub mod seed;
 pub mod startup;
 

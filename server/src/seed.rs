@@ -62,6 +62,11 @@ pub const OPERATOR: &str = "Volume Licensing Operations";
 
 /// Loads the demo data; safe to run again.
 pub async fn seed_demo(db: &Db) -> Result<(), AppError> {
+    seed_demo_at(db, time::OffsetDateTime::now_utc()).await
+}
+
+/// Loads the demo data with dates relative to `now`.
+pub async fn seed_demo_at(db: &Db, now: time::OffsetDateTime) -> Result<(), AppError> {
     let contoso = ensure_organisation(db, DEMO_CUSTOMER, OrganisationKind::Customer).await?;
     let northwind = ensure_organisation(db, OTHER_CUSTOMER, OrganisationKind::Customer).await?;
     let fabrikam = ensure_organisation(db, DEMO_PARTNER, OrganisationKind::Partner).await?;
@@ -107,5 +112,5 @@ pub async fn seed_demo(db: &Db) -> Result<(), AppError> {
         fabrikam,
         osm_user,
     };
-    seed_enrollments(db, &parties, time::OffsetDateTime::now_utc()).await
+    seed_enrollments(db, &parties, now).await
 }

@@ -1,6 +1,8 @@
 //! Builds the portal from its settings and serves it.
 
 use crate::config::Settings;
+use crate::mailer::{run_workers, Mailer, SmtpMailer};
+use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
 use app::state::{AppState, Clock, SignInLimits, SystemClock};
 use app::{shell, App};
@@ -20,6 +22,8 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub enum StartupError {
     #[error("{0}")]
     Database(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -32,6 +36,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    state: AppState,
+    mailer: Mailer,
+    workers: Option<(AppState, Mailer)>,
 }
 
 /// Opens the database and applies the migrations, including the session table.
@@ -71,8 +78,22 @@ impl Application {
                 max_failures: settings.sign_in_max_failures,
                 window: Duration::from_secs(60),
             },
+            public_url: settings.public_url.trim_end_matches('/').to_string(),
+            demo_mailbox: settings.smtp_url.is_none(),
             decoy_password_hash: decoy,
         };
+        let mailer = match &settings.smtp_url {
+            Some(url) => Mailer::Smtp(
+                SmtpMailer::from_url(url, &settings.mail_from).map_err(StartupError::Mail)?,
+            ),
+            None => Mailer::Demo(DemoMailbox {
+                db: db.clone(),
+                clock: state.clock.clone(),
+            }),
+        };
+        let workers = settings
+            .run_workers
+            .then(|| (state.clone(), mailer.clone()));
         let router = match db.backend() {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&sqlite_url(&settings.database_url))
@@ -84,7 +105,7 @@ impl Application {
                 store.migrate().await.map_err(|e| {
                     StartupError::Database(format!("cannot create the session table: {e}"))
                 })?;
-                portal_router(&settings, state, store)
+                portal_router(&settings, state.clone(), store)
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&settings.database_url)
@@ -96,7 +117,7 @@ impl Application {
                 store.migrate().await.map_err(|e| {
                     StartupError::Database(format!("cannot create the session table: {e}"))
                 })?;
-                portal_router(&settings, state, store)
+                portal_router(&settings, state.clone(), store)
             }
         };
         let listener = TcpListener::bind(settings.listen_addr)
@@ -109,6 +130,9 @@ impl Application {
             listener,
             router,
             db,
+            state,
+            mailer,
+            workers,
         })
     }
 
@@ -125,8 +149,22 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the process receives Ctrl-C or SIGTERM.
+    /// The state every request sees.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Where this instance delivers email.
+    pub fn mailer(&self) -> &Mailer {
+        &self.mailer
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM; runs the activation
+    /// workers too, unless they are switched off.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some((state, mailer)) = self.workers {
+            tokio::spawn(run_workers(state, mailer, Duration::from_millis(500)));
+        }
         axum::serve(
             self.listener,
             self.router

@@ -3,12 +3,14 @@
 
 mod dates;
 mod email;
+mod online_domain;
 mod product;
 mod quantity;
 mod role;
 
 pub use dates::{add_months, format_date, parse_date, parse_reservation_start};
 pub use email::EmailAddress;
+pub use online_domain::parse_account_domain;
 pub use product::{ContactType, ProductKind};
 pub use quantity::Quantity;
 pub use role::{OrganisationKind, Role};

@@ -9,7 +9,7 @@ pub mod records;
 pub mod ssr;
 
 pub use detail::EnrollmentPage;
-pub use list::EnrollmentsPage;
+pub use list::{urlencode, EnrollmentsPage};
 
 use crate::domain::{ContactType, ProductKind};
 use crate::error::AppError;

@@ -10,6 +10,7 @@ pub use form::{FieldError, FormError};
 pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
+use crate::activation::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
 use crate::auth::SignInPage;
 use crate::enrollments::{EnrollmentPage, EnrollmentsPage};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
@@ -60,11 +61,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/activate/:token") view=ActivatePage ssr=SsrMode::Async/>
+                <Route path=path!("/activate/:token/confirm") view=ActivateConfirmPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("enrollments") view=EnrollmentsPage ssr=SsrMode::Async/>
                     <Route path=path!("enrollments/:number") view=EnrollmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("enrollments/:number/activation") view=DiagnosisPage ssr=SsrMode::Async/>
                     <Route path=path!("reservations") view=ReservationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("mailbox") view=MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("people") view=PeoplePage ssr=SsrMode::Async/>
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async/>
                     <Route path=path!("organisations") view=OrganisationsPage ssr=SsrMode::Async/>

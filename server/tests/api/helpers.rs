@@ -3,9 +3,10 @@
 use app::db::Db;
 use app::domain::{OrganisationKind, Role};
 use app::people::ssr::{ensure_organisation, ensure_user, NewUser};
-use app::state::ManualClock;
+use app::state::{AppState, ManualClock};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
 use reqwest::{redirect, Response, StatusCode};
+use server::mailer::Mailer;
 use server::{Application, Settings};
 use std::sync::Arc;
 use time::macros::datetime;
@@ -108,6 +109,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A running portal and a browser-like client for it.
 pub struct TestApp {
     pub address: String,
+    pub state: AppState,
+    pub mailer: Mailer,
     pub db: Db,
     pub clock: Arc<ManualClock>,
     pub customer_id: i64,
@@ -120,6 +123,8 @@ pub async fn test_settings(backend: Backend) -> Settings {
     let mut settings = Settings::from_lookup(|_| None).unwrap();
     settings.database_url = url;
     settings.listen_addr = "127.0.0.1:0".parse().unwrap();
+    // Tests drive the activation workers themselves, one round at a time.
+    settings.run_workers = false;
     settings
 }
 
@@ -138,12 +143,16 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         .expect("portal starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let state = app.state().clone();
+    let mailer = app.mailer().clone();
     tokio::spawn(app.run_until_stopped());
     let customer_id = ensure_organisation(&db, "Contoso Test", OrganisationKind::Customer)
         .await
         .unwrap();
     TestApp {
         address,
+        state,
+        mailer,
         db,
         clock,
         customer_id,
@@ -178,6 +187,13 @@ impl TestApp {
     /// Creates an active user of the test customer with [`PASSWORD`].
     pub async fn create_user(&self, email: &str, role: Role) -> i64 {
         self.create_user_in(self.customer_id, email, role).await
+    }
+
+    /// One round of the activation workers: decide new orders, send what is due.
+    pub async fn work(&self) -> (usize, usize) {
+        server::mailer::work_once(&self.state, &self.mailer)
+            .await
+            .unwrap()
     }
 
     /// Creates an organisation.
@@ -220,7 +236,12 @@ impl TestApp {
 
     /// Signs in and returns the session cookie.
     pub async fn signed_in(&self, email: &str) -> String {
-        let response = self.sign_in(email, PASSWORD, None).await;
+        self.signed_in_with(email, PASSWORD).await
+    }
+
+    /// Signs in with `password` and returns the session cookie.
+    pub async fn signed_in_with(&self, email: &str, password: &str) -> String {
+        let response = self.sign_in(email, password, None).await;
         assert_eq!(
             response.status(),
             StatusCode::OK,

@@ -4,8 +4,11 @@
 mod fixture;
 mod helpers;
 
+mod activation;
+mod diagnosis;
 mod enrollments;
 mod people;
 mod reservations;
 mod sign_in;
+mod smtp;
 mod start_up;

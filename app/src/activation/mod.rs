@@ -1,0 +1,203 @@
+//! Online Services activation: the engine that decides each order (R1, R2, R8,
+//! R11), the outbox that sends the email, the link that binds the licenses to
+//! an online account (R9, R10, R12), the diagnoser and the delivery timeline.
+
+#[cfg(feature = "ssr")]
+pub mod diagnosis;
+#[cfg(feature = "ssr")]
+pub mod engine;
+#[cfg(feature = "ssr")]
+pub mod link;
+#[cfg(feature = "ssr")]
+pub mod outbox;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod redeem;
+#[cfg(feature = "ssr")]
+pub mod secret;
+pub mod templates;
+
+pub use pages::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What an activation link leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    Valid {
+        enrollment_number: String,
+        enrollment_name: String,
+        recipient_masked: String,
+        expires_on: String,
+    },
+    Expired {
+        enrollment_number: String,
+        expired_on: String,
+    },
+    Used {
+        enrollment_number: String,
+        account_domain: String,
+    },
+    Unknown,
+}
+
+/// What confirming an activation will do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPreview {
+    pub enrollment_number: String,
+    pub enrollment_name: String,
+    pub domain: String,
+    pub admin_email: String,
+    pub new_account: bool,
+}
+
+/// One check of R11.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub code: String,
+    pub title: String,
+    pub applies: bool,
+    pub evidence: String,
+    pub next_step: String,
+}
+
+/// One event of the delivery timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub sort: i64,
+    pub event: String,
+    pub outcome: String,
+}
+
+/// The diagnoser's answer for one enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub enrollment_number: String,
+    pub summary: String,
+    pub checks: Vec<Check>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A message of the demo mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxMessage {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub delivered_at: String,
+}
+
+/// The state of an activation link. Needs no sign-in: the token is the key.
+#[server(endpoint = "activation-link")]
+pub async fn activation_link(token: String) -> Result<LinkState, AppError> {
+    crate::respond(
+        async {
+            let state = crate::state::app_state()?;
+            redeem::link_state(&state.db, &token, state.now_unix()).await
+        }
+        .await,
+    )
+}
+
+/// Checks the chosen account and goes to the confirmation page.
+#[server(endpoint = "choose-account")]
+pub async fn choose_account(
+    token: String,
+    domain: String,
+    admin_email: String,
+) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let preview =
+                redeem::preview(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
+            leptos_axum::redirect(&format!(
+                "/activate/{}/confirm?domain={}&admin_email={}",
+                token.trim(),
+                crate::enrollments::urlencode(&preview.domain),
+                crate::enrollments::urlencode(&preview.admin_email)
+            ));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// What confirming would do, for the confirmation page.
+#[server(endpoint = "account-preview")]
+pub async fn preview_account(
+    token: String,
+    domain: String,
+    admin_email: String,
+) -> Result<AccountPreview, AppError> {
+    crate::respond(
+        async {
+            let state = crate::state::app_state()?;
+            redeem::preview(&state.db, &token, &domain, &admin_email, state.now_unix()).await
+        }
+        .await,
+    )
+}
+
+/// Binds the enrollment to the account; the link is used up.
+#[server(endpoint = "confirm-activation")]
+pub async fn confirm_activation(
+    token: String,
+    domain: String,
+    admin_email: String,
+) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let state = crate::state::app_state()?;
+            redeem::confirm(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
+            leptos_axum::redirect(&format!("/activate/{}", token.trim()));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// R11 for one enrollment, with the delivery timeline.
+#[server(endpoint = "diagnose")]
+pub async fn diagnose(number: String) -> Result<Diagnosis, AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            diagnosis::diagnose(&state.db, &user, &number, state.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// The demo mailbox (demo mode only: with SMTP configured it does not exist).
+#[server(endpoint = "mailbox")]
+pub async fn mailbox() -> Result<Vec<MailboxMessage>, AppError> {
+    crate::respond(
+        async {
+            let (state, _user) = crate::auth::ssr::signed_in().await?;
+            if !state.demo_mailbox {
+                return Err(AppError::NotFound);
+            }
+            let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT to_email, subject, body, delivered_at FROM demo_mailbox ORDER BY id DESC LIMIT 100",
+            )
+            .fetch_all(state.db.pool())
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(to, subject, body, at)| MailboxMessage {
+                    to,
+                    subject,
+                    body,
+                    delivered_at: time::OffsetDateTime::from_unix_timestamp(at)
+                        .map(|t| crate::domain::format_date(t.date()))
+                        .unwrap_or_default(),
+                })
+                .collect())
+        }
+        .await,
+    )
+}

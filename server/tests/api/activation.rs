@@ -1,0 +1,541 @@
+//! The activation engine, the outbox and the link: one test per rule (R1, R2,
+//! R8, R9, R11a–g) and per reliability promise, on both databases.
+
+use crate::both_backends;
+use crate::fixture::{fixture, Fixture};
+use crate::helpers::{spawn_app, Backend, TestApp};
+use app::activation::outbox::{send_due, Deliver, OutgoingEmail};
+use app::activation::redeem::{confirm, link_state};
+use app::activation::LinkState;
+use app::domain::{ContactType, Quantity};
+use app::enrollments::records::{associate_account, ensure_contact, ensure_online_account};
+use app::enrollments::ssr::VisibleEnrollment;
+use app::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
+use app::state::Clock;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+async fn order(
+    app: &TestApp,
+    enrollment: &VisibleEnrollment,
+    products: &[&str],
+    start_in_days: i64,
+    key: &str,
+) {
+    let today = app.clock.now_date();
+    let mut lines = Vec::new();
+    for code in products {
+        lines.push((
+            product_by_code(&app.db, code, "product").await.unwrap(),
+            Quantity::parse("10").unwrap(),
+        ));
+    }
+    record(
+        &app.db,
+        NewOrder {
+            kind: OrderKind::Order,
+            enrollment,
+            purchase_date: today,
+            usage_start_date: today + time::Duration::days(start_in_days),
+            lines,
+            placed_by: None,
+            placed_at: app.state.now_unix(),
+            request_key: &format!("activation-test-{key}"),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT to_email, subject, status FROM outbox ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn outcomes(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT kind, outcome FROM activation_decisions ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn mailbox_bodies(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT body FROM demo_mailbox ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+fn link_token(body: &str) -> String {
+    let line = body
+        .lines()
+        .find(|l| l.contains("/activate/"))
+        .expect("a link");
+    line.rsplit('/').next().unwrap().trim().to_string()
+}
+
+const OLS: &str = "Sign in or register to start using your new subscription.";
+
+async fn setup(backend: Backend) -> (TestApp, Fixture) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    ensure_contact(
+        &app.db,
+        f.own.id,
+        ContactType::Notices,
+        "Nico",
+        "ntc@contoso.example",
+        "+1 425 555 0102",
+    )
+    .await
+    .unwrap();
+    (app, f)
+}
+
+async fn r1_the_first_online_order_sends_the_ols_email_to_the_osm(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "first").await;
+    assert_eq!(app.work().await, (1, 1));
+    assert_eq!(
+        outbox(&app).await,
+        [("osm@contoso.example".into(), OLS.into(), "sent".into())]
+    );
+    let bodies = mailbox_bodies(&app).await;
+    assert!(bodies[0].contains(OWN_NUMBER) && bodies[0].contains("/activate/"));
+}
+
+const OWN_NUMBER: &str = crate::fixture::OWN;
+
+async fn r1_a_second_online_order_sends_no_second_email(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "first").await;
+    order(&app, &f.own, &["EXO-P1"], 0, "second").await;
+    app.work().await;
+    assert_eq!(outbox(&app).await.len(), 1);
+    assert_eq!(
+        outcomes(&app).await,
+        [
+            ("ols".into(), "email_queued".into()),
+            ("ols".into(), "already_sent".into())
+        ]
+    );
+}
+
+async fn r2_without_an_osm_the_email_goes_to_the_ntc(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    sqlx::query("DELETE FROM enrollment_contacts WHERE contact_type = 'osm'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    order(&app, &f.own, &["M365-E3"], 0, "ntc").await;
+    app.work().await;
+    assert_eq!(
+        outbox(&app).await,
+        [("ntc@contoso.example".into(), OLS.into(), "sent".into())]
+    );
+}
+
+async fn r8_an_azure_order_sends_the_azure_email_to_the_ntc(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["AZURE-MC"], 0, "azure").await;
+    app.work().await;
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].0, "ntc@contoso.example",
+        "the NTC, not the OSM, is the Azure administrator"
+    );
+    assert_eq!(sent[0].1, app::activation::templates::AZURE_SUBJECT);
+}
+
+async fn r11a_an_on_premises_order_activates_nothing(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["WINSRV-DC"], 0, "onprem").await;
+    app.work().await;
+    assert!(outbox(&app).await.is_empty());
+    assert_eq!(
+        outcomes(&app).await,
+        [("ols".into(), "nothing_to_activate".into())]
+    );
+}
+
+async fn r11d_an_associated_enrollment_joins_its_account_without_email(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    let account = ensure_online_account(
+        &app.db,
+        "contoso.onmicrosoft.example",
+        "ga@contoso.example",
+        "ba@contoso.example",
+        0,
+    )
+    .await
+    .unwrap();
+    associate_account(&app.db, f.own.id, account, 0)
+        .await
+        .unwrap();
+    order(&app, &f.own, &["M365-E3"], 0, "joined").await;
+    app.work().await;
+    assert!(outbox(&app).await.is_empty());
+    assert_eq!(
+        outcomes(&app).await,
+        [("ols".into(), "joined_account".into())]
+    );
+}
+
+async fn r11e_a_future_usage_start_sends_the_email_on_that_day(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 10, "future").await;
+    app.work().await;
+    assert_eq!(
+        outbox(&app).await[0].2,
+        "queued",
+        "nothing sent before the usage start date"
+    );
+    // The clock starts at 09:00; the usage start date begins at 00:00 UTC ten days on.
+    app.clock
+        .advance(Duration::from_secs(9 * 86_400 + 14 * 3600));
+    app.work().await;
+    assert_eq!(
+        outbox(&app).await[0].2,
+        "queued",
+        "still nothing an hour before"
+    );
+    app.clock.advance(Duration::from_secs(3600));
+    app.work().await;
+    assert_eq!(
+        outbox(&app).await[0].2,
+        "sent",
+        "sent on the usage start date"
+    );
+    assert_eq!(
+        outcomes(&app).await,
+        [("ols".into(), "email_scheduled".into())]
+    );
+}
+
+async fn r11f_an_osm_who_administers_an_account_gets_the_licenses_assigned(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    ensure_online_account(
+        &app.db,
+        "contoso-it.onmicrosoft.example",
+        "osm@contoso.example",
+        "ba@contoso.example",
+        0,
+    )
+    .await
+    .unwrap();
+    order(&app, &f.own, &["M365-E3"], 0, "assigned").await;
+    app.work().await;
+    assert!(outbox(&app).await.is_empty());
+    assert_eq!(
+        outcomes(&app).await,
+        [("ols".into(), "assigned_to_existing_account".into())]
+    );
+    let bound: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM enrollment_accounts WHERE enrollment_id = $1")
+            .bind(f.own.id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(bound, 1);
+}
+
+async fn the_link_binds_the_enrollment_after_confirmation_and_later_orders_join(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "first").await;
+    app.work().await;
+    let token = link_token(&mailbox_bodies(&app).await[0]);
+    let now = app.state.now_unix();
+    assert!(matches!(
+        link_state(&app.db, &token, now).await.unwrap(),
+        LinkState::Valid { .. }
+    ));
+    confirm(
+        &app.db,
+        &token,
+        "contoso.onmicrosoft.example",
+        "ga@contoso.example",
+        now,
+    )
+    .await
+    .unwrap();
+    match link_state(&app.db, &token, now).await.unwrap() {
+        LinkState::Used { account_domain, .. } => {
+            assert_eq!(account_domain, "contoso.onmicrosoft.example")
+        }
+        other => panic!("expected a used link, got {other:?}"),
+    }
+    // A used link cannot bind again.
+    assert!(confirm(
+        &app.db,
+        &token,
+        "other.onmicrosoft.example",
+        "x@other.example",
+        now
+    )
+    .await
+    .is_err());
+    order(&app, &f.own, &["EXO-P1"], 0, "second").await;
+    app.work().await;
+    assert_eq!(
+        outbox(&app).await.len(),
+        1,
+        "R11d: the second order sends nothing"
+    );
+    assert_eq!(outcomes(&app).await.last().unwrap().1, "joined_account");
+}
+
+async fn confirming_an_existing_account_needs_its_administrator(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    ensure_online_account(
+        &app.db,
+        "fabrikam.onmicrosoft.example",
+        "ga@fabrikam.example",
+        "ba@fabrikam.example",
+        0,
+    )
+    .await
+    .unwrap();
+    order(&app, &f.own, &["M365-E3"], 0, "first").await;
+    app.work().await;
+    let token = link_token(&mailbox_bodies(&app).await[0]);
+    let error = confirm(
+        &app.db,
+        &token,
+        "fabrikam.onmicrosoft.example",
+        "intruder@contoso.example",
+        app.state.now_unix(),
+    )
+    .await
+    .unwrap_err();
+    assert!(error
+        .for_field("admin_email")
+        .unwrap()
+        .contains("not an administrator"));
+}
+
+async fn r9_the_link_expires_six_months_after_the_purchase_date(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "first").await;
+    app.work().await;
+    let token = link_token(&mailbox_bodies(&app).await[0]);
+    app.clock.advance(Duration::from_secs(180 * 86_400));
+    assert!(matches!(
+        link_state(&app.db, &token, app.state.now_unix())
+            .await
+            .unwrap(),
+        LinkState::Valid { .. }
+    ));
+    app.clock.advance(Duration::from_secs(5 * 86_400));
+    assert!(matches!(
+        link_state(&app.db, &token, app.state.now_unix())
+            .await
+            .unwrap(),
+        LinkState::Expired { .. }
+    ));
+    let page = app
+        .get(&format!("/activate/{token}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("This activation link has expired") && page.contains("Support"));
+    let unknown = app
+        .get(&format!("/activate/{}", "0".repeat(64)), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(unknown.contains("We do not recognise this activation link"));
+}
+
+/// A mailer that records what it was given.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<OutgoingEmail>>>);
+
+impl Deliver for Recorder {
+    async fn deliver(&self, email: &OutgoingEmail) -> Result<(), String> {
+        self.0.lock().unwrap().push(email.clone());
+        Ok(())
+    }
+}
+
+/// A mailer that always fails.
+struct Refusing;
+
+impl Deliver for Refusing {
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
+        Err("550 mailbox unavailable".into())
+    }
+}
+
+async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "crash").await;
+    app::activation::engine::decide_pending(&app.db, app.clock.now(), 10)
+        .await
+        .unwrap();
+    let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    // The crash: claimed (and perhaps sent) but never marked.
+    sqlx::query("UPDATE outbox SET status = 'sending', attempts = 1, claimed_until = $1")
+        .bind(app.state.now_unix() + app::activation::outbox::LEASE_SECONDS)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let recorder = Recorder::default();
+    let sent = send_due(
+        &app.db,
+        &recorder,
+        "http://portal.test",
+        app.clock.now(),
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent, 0, "the lease is still held");
+    app.clock.advance(Duration::from_secs(121));
+    let sent = send_due(
+        &app.db,
+        &recorder,
+        "http://portal.test",
+        app.clock.now(),
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent, 1);
+    let delivered = recorder.0.lock().unwrap().clone();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(
+        delivered[0].message_id, message_id,
+        "the resend carries the same Message-ID"
+    );
+    assert_eq!(
+        send_due(
+            &app.db,
+            &recorder,
+            "http://portal.test",
+            app.clock.now(),
+            10
+        )
+        .await
+        .unwrap(),
+        0
+    );
+}
+
+async fn two_workers_send_each_message_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app).await;
+    // Forty enrollments, each with a first online order.
+    for i in 0..40 {
+        let number = format!("7200{i:04}");
+        let id = app::enrollments::records::ensure_enrollment(
+            &app.db,
+            app::enrollments::records::NewEnrollment {
+                number: &number,
+                agreement_number: "AG",
+                name: "Worker test",
+                customer_id: app.customer_id,
+                partner_id: f.partner,
+                start_date: app.clock.now_date(),
+                end_date: app.clock.now_date(),
+            },
+        )
+        .await
+        .unwrap();
+        ensure_contact(
+            &app.db,
+            id,
+            ContactType::OnlineServicesManager,
+            "O",
+            &format!("osm{i}@contoso.example"),
+            "1",
+        )
+        .await
+        .unwrap();
+        let e = VisibleEnrollment {
+            id,
+            number,
+            customer_id: app.customer_id,
+            partner_id: f.partner,
+        };
+        order(&app, &e, &["M365-E3"], 0, &format!("w{i}")).await;
+    }
+    let now = app.clock.now();
+    let (a, b) = tokio::join!(
+        app::activation::engine::decide_pending(&app.db, now, 100),
+        app::activation::engine::decide_pending(&app.db, now, 100)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 40, "each order decided once");
+    let (r1, r2) = (Recorder::default(), Recorder::default());
+    let (x, y) = tokio::join!(
+        send_due(&app.db, &r1, "http://portal.test", now, 100),
+        send_due(&app.db, &r2, "http://portal.test", now, 100)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 40);
+    let mut ids: Vec<String> =
+        r1.0.lock()
+            .unwrap()
+            .iter()
+            .chain(r2.0.lock().unwrap().iter())
+            .map(|m| m.message_id.clone())
+            .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "no message sent twice");
+}
+
+async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "refused").await;
+    app::activation::engine::decide_pending(&app.db, app.clock.now(), 10)
+        .await
+        .unwrap();
+    for attempt in 1..=app::activation::outbox::MAX_ATTEMPTS {
+        send_due(
+            &app.db,
+            &Refusing,
+            "http://portal.test",
+            app.clock.now(),
+            10,
+        )
+        .await
+        .unwrap();
+        let (status, attempts): (String, i64) =
+            sqlx::query_as("SELECT status, attempts FROM outbox")
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(attempts, attempt);
+        let expected = if attempt == app::activation::outbox::MAX_ATTEMPTS {
+            "failed"
+        } else {
+            "queued"
+        };
+        assert_eq!(status, expected);
+        app.clock.advance(Duration::from_secs(3600));
+    }
+}
+
+both_backends!(
+    r1_the_first_online_order_sends_the_ols_email_to_the_osm,
+    r1_a_second_online_order_sends_no_second_email,
+    r2_without_an_osm_the_email_goes_to_the_ntc,
+    r8_an_azure_order_sends_the_azure_email_to_the_ntc,
+    r11a_an_on_premises_order_activates_nothing,
+    r11d_an_associated_enrollment_joins_its_account_without_email,
+    r11e_a_future_usage_start_sends_the_email_on_that_day,
+    r11f_an_osm_who_administers_an_account_gets_the_licenses_assigned,
+    the_link_binds_the_enrollment_after_confirmation_and_later_orders_join,
+    confirming_an_existing_account_needs_its_administrator,
+    r9_the_link_expires_six_months_after_the_purchase_date,
+    a_worker_that_died_after_claiming_resends_with_the_same_message_id,
+    two_workers_send_each_message_once,
+    a_refused_message_is_retried_with_backoff_then_marked_failed,
+);
