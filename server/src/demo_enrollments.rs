@@ -26,8 +26,9 @@ struct DemoEnrollment {
     osm: Option<&'static str>,
 }
 
-/// The R11 cases, one enrollment each (numbers 10000001…).
-const CASES: [DemoEnrollment; 8] = [
+/// The R11 cases, one enrollment each (numbers 10000001…), and two enrollments
+/// without orders on which to try the whole activation journey.
+const CASES: [DemoEnrollment; 10] = [
     DemoEnrollment {
         number: "10000001",
         name: "Online order awaiting activation",
@@ -66,6 +67,16 @@ const CASES: [DemoEnrollment; 8] = [
     DemoEnrollment {
         number: "10000008",
         name: "Purchased over six months ago",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000009",
+        name: "Ready for a first online order",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000010",
+        name: "Ready for a first online order (second)",
         osm: Some("osm@contoso.example"),
     },
 ];

@@ -141,6 +141,13 @@ pub async fn diagnose(
     .bind(id)
     .fetch_all(db.pool())
     .await?;
+    let expired_links: Vec<i64> = sqlx::query_scalar(
+        "SELECT expires_at FROM activations WHERE enrollment_id = $1 AND used_at IS NULL AND expires_at <= $2",
+    )
+    .bind(id)
+    .bind(now.unix_timestamp())
+    .fetch_all(db.pool())
+    .await?;
     let recipient = osm.clone().or(ntc.clone());
     let admin_of: Option<String> = match &recipient {
         Some(email) => sqlx::query_scalar(
@@ -206,6 +213,7 @@ pub async fn diagnose(
                 .iter()
                 .map(|m| format!("Sent to {} on {}: accepted by the mail server.", masked(&m.to_email), when(m.sent_at.unwrap_or(m.created_at))))
                 .chain(failed.iter().map(|m| format!("To {}: failed after {} tries.", masked(&m.to_email), m.attempts)))
+                .chain(expired_links.iter().map(|at| format!("Its link expired on {} (six months after the purchase date); Support can reactivate it (R9).", when(*at))))
                 .collect::<Vec<_>>()
                 .join(" ")
         },

@@ -20,6 +20,8 @@ pub struct CurrentUser {
     pub role: Role,
     pub organisation_id: i64,
     pub organisation_name: String,
+    /// Whether this portal delivers email to the demo mailbox (no SMTP server).
+    pub demo_mailbox: bool,
 }
 
 /// Who is signed in on this session, if anyone.

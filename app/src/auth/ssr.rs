@@ -68,7 +68,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_current_user(self) -> Result<CurrentUser, AppError> {
+    fn into_current_user(self, demo_mailbox: bool) -> Result<CurrentUser, AppError> {
         let role = Role::parse(&self.role).map_err(|e| {
             tracing::error!(error = %e, user = self.id, "bad role in database");
             AppError::Internal
@@ -80,6 +80,7 @@ impl UserRow {
             role,
             organisation_id: self.organisation_id,
             organisation_name: self.organisation_name,
+            demo_mailbox,
         })
     }
 }
@@ -128,7 +129,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     match active_user_by_id(&state, user_id).await? {
         Some(row) => {
             keep_alive(&state, &session).await?;
-            Ok(Some(row.into_current_user()?))
+            Ok(Some(row.into_current_user(state.demo_mailbox)?))
         }
         None => {
             session.flush().await.map_err(session_error)?;

@@ -64,6 +64,7 @@ fn Enrollment(
     let s = d.summary.clone();
     let cancel_error = Signal::derive(move || cancel.value().get().and_then(|r| r.err()));
     let number = s.number.clone();
+    let diagnosis_number = s.number.clone();
     view! {
         <Title text=format!("Enrollment {} · Volume Licensing portal", s.number)/>
         <h1>"Enrollment " {s.number.clone()} <span class="subtitle">{s.name.clone()}</span></h1>
@@ -188,6 +189,7 @@ fn Enrollment(
                 Some(a) => view! { <p data-testid="online-account">"Associated with " <strong>{a.domain}</strong> " since " {a.associated_on} "."</p> }.into_any(),
                 None => view! { <p data-testid="online-account">"Not associated with an online account yet."</p> }.into_any(),
             }}
+            <p><a href=format!("/enrollments/{}/activation", diagnosis_number)>"Why no activation email?"</a></p>
         </section>
     }
 }

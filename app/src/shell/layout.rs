@@ -63,7 +63,13 @@ pub fn Layout() -> impl IntoView {
 
 #[component]
 fn Header(user: CurrentUser) -> impl IntoView {
-    let items = navigation_for(user.role);
+    let mut items = navigation_for(user.role);
+    if user.demo_mailbox {
+        items.push(super::NavItem {
+            href: "/mailbox",
+            label: "Mailbox",
+        });
+    }
     view! {
         <header class="top">
             <a class="brand" href="/">"Volume Licensing portal"</a>
