@@ -1,6 +1,6 @@
 //! `server [serve|migrate|seed-demo]`: see the README.
 
-use server::{bench, large_data, seed, startup, Application, Settings};
+use server::{bench, bench_activation, large_data, seed, startup, Application, Settings};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -83,8 +83,14 @@ async fn run(command: Option<&str>) -> Result<(), String> {
                 .unwrap_or(10);
             bench::run(settings, seconds).await
         }
+        "bench-activation" => {
+            let numbers: Vec<i64> = std::env::args().skip(2).filter_map(|a| a.parse().ok()).collect();
+            let orders = numbers.first().copied().unwrap_or(100_000);
+            let emails = numbers.get(1).copied().unwrap_or(2_000) as usize;
+            bench_activation::run(settings, orders, emails).await
+        }
         other => Err(format!(
-            "unknown command {other:?}; use serve, migrate, seed-demo, generate-large or bench"
+            "unknown command {other:?}; use serve, migrate, seed-demo, generate-large, bench or bench-activation"
         )),
     }
 }
