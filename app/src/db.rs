@@ -107,6 +107,12 @@ impl Db {
         &self.pool
     }
 
+    /// The pool for single-statement writes outside a transaction: on SQLite the
+    /// one writer connection, so writes queue instead of contending for the lock.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// Begins a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a transaction that reads then writes never fails
     /// half-way on a lock.

@@ -81,20 +81,54 @@ pub async fn decide_pending(db: &Db, now: OffsetDateTime, limit: i64) -> Result<
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let secret = super::secret::link_secret(db).await?;
     let mut decided = 0;
-    for queue_id in pending {
-        let mut tx = db.begin().await?;
-        if decide_one(&mut tx, queue_id, now).await? {
-            tx.commit().await?;
-            decided += 1;
-        } else {
-            tx.rollback().await?;
+    // Up to 50 orders share a transaction; if one of them fails, that chunk is
+    // done again one order per transaction, so one bad order holds back no other.
+    for chunk in pending.chunks(DECISIONS_PER_TRANSACTION) {
+        match decide_together(db, chunk, now, &secret).await {
+            Ok(n) => decided += n,
+            Err(e) => {
+                tracing::warn!(error = %e, "a batch of decisions failed; deciding one by one");
+                for queue_id in chunk {
+                    decided +=
+                        decide_together(db, std::slice::from_ref(queue_id), now, &secret).await?;
+                }
+            }
         }
     }
     Ok(decided)
 }
 
-async fn decide_one(tx: &mut Tx, queue_id: i64, now: OffsetDateTime) -> Result<bool, AppError> {
+/// Orders decided in one transaction.
+const DECISIONS_PER_TRANSACTION: usize = 50;
+
+async fn decide_together(
+    db: &Db,
+    queue_ids: &[i64],
+    now: OffsetDateTime,
+    secret: &str,
+) -> Result<usize, AppError> {
+    let mut tx = db.begin().await?;
+    let mut decided = 0;
+    for queue_id in queue_ids {
+        if decide_one(&mut tx, *queue_id, now, secret).await? {
+            decided += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(decided)
+}
+
+async fn decide_one(
+    tx: &mut Tx,
+    queue_id: i64,
+    now: OffsetDateTime,
+    secret: &str,
+) -> Result<bool, AppError> {
     let at = now.unix_timestamp();
     // The claim: only the transaction that flips `decided_at` goes on.
     let claimed = sqlx::query(
@@ -158,10 +192,10 @@ async fn decide_one(tx: &mut Tx, queue_id: i64, now: OffsetDateTime) -> Result<b
         .await?;
     }
     if has_online {
-        decide_ols(tx, &order, now).await?;
+        decide_ols(tx, &order, now, secret).await?;
     }
     if has_azure {
-        decide_azure(tx, &order, now).await?;
+        decide_azure(tx, &order, now, secret).await?;
     }
     Ok(true)
 }
@@ -206,7 +240,12 @@ async fn record(
     Ok(())
 }
 
-async fn decide_ols(tx: &mut Tx, order: &QueuedOrder, now: OffsetDateTime) -> Result<(), AppError> {
+async fn decide_ols(
+    tx: &mut Tx,
+    order: &QueuedOrder,
+    now: OffsetDateTime,
+    secret: &str,
+) -> Result<(), AppError> {
     let at = now.unix_timestamp();
     let account = sqlx::query_scalar::<_, String>(
         "SELECT a.domain FROM enrollment_accounts ea JOIN online_accounts a ON a.id = ea.account_id \
@@ -281,13 +320,14 @@ async fn decide_ols(tx: &mut Tx, order: &QueuedOrder, now: OffsetDateTime) -> Re
         )
         .await;
     }
-    queue_email(tx, order, Template::Ols, &email, contact, now).await
+    queue_email(tx, order, Template::Ols, &email, contact, now, secret).await
 }
 
 async fn decide_azure(
     tx: &mut Tx,
     order: &QueuedOrder,
     now: OffsetDateTime,
+    secret: &str,
 ) -> Result<(), AppError> {
     let at = now.unix_timestamp();
     // R8: the NTC is the Azure administrator and receives the Azure email.
@@ -305,7 +345,7 @@ async fn decide_azure(
         )
         .await;
     };
-    queue_email(tx, order, Template::Azure, &email, "ntc", now).await
+    queue_email(tx, order, Template::Azure, &email, "ntc", now, secret).await
 }
 
 async fn queue_email(
@@ -315,6 +355,7 @@ async fn queue_email(
     email: &str,
     contact: &str,
     now: OffsetDateTime,
+    secret: &str,
 ) -> Result<(), AppError> {
     let at = now.unix_timestamp();
     let previous = sqlx::query_scalar::<_, i64>(
@@ -353,9 +394,8 @@ async fn queue_email(
     .bind(at)
     .fetch_one(&mut **tx)
     .await?;
-    let secret = super::secret::link_secret_in(tx).await?;
     sqlx::query("UPDATE activations SET token_hash = $1 WHERE id = $2")
-        .bind(link::token_hash(&link::token(&secret, activation_id, 1)))
+        .bind(link::token_hash(&link::token(secret, activation_id, 1)))
         .bind(activation_id)
         .execute(&mut **tx)
         .await?;

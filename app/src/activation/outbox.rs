@@ -85,7 +85,7 @@ impl Deliver for DemoMailbox {
         .bind(&email.body)
         .bind(&email.message_id)
         .bind(self.clock.now().unix_timestamp())
-        .execute(self.db.pool())
+        .execute(self.db.writer())
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
@@ -152,7 +152,12 @@ pub fn link_url(public_url: &str, secret: &str, activation_id: i64, version: i64
     )
 }
 
-async fn compose(db: &Db, public_url: &str, row: &ClaimedRow) -> Result<OutgoingEmail, AppError> {
+async fn compose(
+    db: &Db,
+    public_url: &str,
+    secret: &str,
+    row: &ClaimedRow,
+) -> Result<OutgoingEmail, AppError> {
     let facts = sqlx::query_as::<_, ActivationFacts>(
         "SELECT e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.expires_at \
          FROM activations a JOIN enrollments e ON e.id = a.enrollment_id WHERE a.id = $1",
@@ -172,8 +177,7 @@ async fn compose(db: &Db, public_url: &str, row: &ClaimedRow) -> Result<Outgoing
         .map(|(name, q)| format!("{name} × {q}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let secret = super::secret::link_secret(db).await?;
-    let link = link_url(public_url, &secret, row.activation_id, facts.link_version);
+    let link = link_url(public_url, secret, row.activation_id, facts.link_version);
     let expires_on = OffsetDateTime::from_unix_timestamp(facts.expires_at)
         .map(|t| format_date(t.date()))
         .unwrap_or_default();
@@ -196,6 +200,10 @@ async fn compose(db: &Db, public_url: &str, row: &ClaimedRow) -> Result<Outgoing
     })
 }
 
+/// Messages handed to the mail server at once. Each SMTP exchange waits on the
+/// network more than on this process, so a few run side by side.
+pub const CONCURRENT_DELIVERIES: usize = 16;
+
 /// Sends every due message, at most `limit`. Returns how many were sent.
 pub async fn send_due<M: Deliver>(
     db: &Db,
@@ -206,47 +214,84 @@ pub async fn send_due<M: Deliver>(
 ) -> Result<usize, AppError> {
     let at = now.unix_timestamp();
     let mut sent = 0;
-    for _ in 0..limit {
-        let Some(row) = claim_next(db, at).await? else {
-            break;
-        };
-        let outcome = match compose(db, public_url, &row).await {
-            Ok(email) => mailer.deliver(&email).await,
-            Err(e) => Err(format!("cannot compose the message: {e}")),
-        };
-        match outcome {
-            Ok(()) => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL \
-                     WHERE id = $2 AND status = 'sending'",
-                )
-                .bind(at)
-                .bind(row.id)
-                .execute(db.pool())
-                .await?;
-                sent += 1;
+    let mut handled = 0;
+    // Created on first use: read once per round rather than once per message.
+    let mut secret: Option<String> = None;
+    while handled < limit {
+        let mut batch = Vec::new();
+        while batch.len() < CONCURRENT_DELIVERIES.min(limit - handled) {
+            match claim_next(db, at).await? {
+                Some(row) => batch.push(row),
+                None => break,
             }
-            Err(error) => {
-                tracing::warn!(outbox = row.id, attempt = row.attempts, %error, "sending failed");
-                let (status, next) = if row.attempts >= MAX_ATTEMPTS {
-                    ("failed", at)
-                } else {
-                    ("queued", at + backoff_seconds(row.attempts))
-                };
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 \
-                     WHERE id = $4",
-                )
-                .bind(status)
-                .bind(next)
-                .bind(error.chars().take(500).collect::<String>())
-                .bind(row.id)
-                .execute(db.pool())
-                .await?;
+        }
+        if batch.is_empty() {
+            break;
+        }
+        handled += batch.len();
+        let secret = match &secret {
+            Some(s) => s.clone(),
+            None => secret.insert(super::secret::link_secret(db).await?).clone(),
+        };
+        let mut emails = Vec::new();
+        for row in &batch {
+            emails.push(compose(db, public_url, &secret, row).await);
+        }
+        let outcomes = futures::future::join_all(emails.iter().map(|email| async move {
+            match email {
+                Ok(email) => mailer.deliver(email).await,
+                Err(e) => Err(format!("cannot compose the message: {e}")),
+            }
+        }))
+        .await;
+        for (row, outcome) in batch.iter().zip(outcomes) {
+            if record_outcome(db, row, outcome, at).await? {
+                sent += 1;
             }
         }
     }
     Ok(sent)
+}
+
+/// Marks a message sent, or schedules its next try; true when it was sent.
+async fn record_outcome(
+    db: &Db,
+    row: &ClaimedRow,
+    outcome: Result<(), String>,
+    at: i64,
+) -> Result<bool, AppError> {
+    match outcome {
+        Ok(()) => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL \
+                 WHERE id = $2 AND status = 'sending'",
+            )
+            .bind(at)
+            .bind(row.id)
+            .execute(db.writer())
+            .await?;
+            Ok(true)
+        }
+        Err(error) => {
+            tracing::warn!(outbox = row.id, attempt = row.attempts, %error, "sending failed");
+            let (status, next) = if row.attempts >= MAX_ATTEMPTS {
+                ("failed", at)
+            } else {
+                ("queued", at + backoff_seconds(row.attempts))
+            };
+            sqlx::query(
+                "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 \
+                 WHERE id = $4",
+            )
+            .bind(status)
+            .bind(next)
+            .bind(error.chars().take(500).collect::<String>())
+            .bind(row.id)
+            .execute(db.writer())
+            .await?;
+            Ok(false)
+        }
+    }
 }
 
 #[cfg(test)]

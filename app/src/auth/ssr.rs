@@ -247,7 +247,7 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
 
     sqlx::query("DELETE FROM sign_in_failures WHERE throttle_key = $1")
         .bind(&account_key)
-        .execute(state.db.pool())
+        .execute(state.db.writer())
         .await?;
     let session = session().await?;
     // A new id at sign-in, so that an id planted before sign-in is worthless.

@@ -32,7 +32,7 @@ pub async fn ensure_enrollment(db: &Db, e: NewEnrollment<'_>) -> Result<i64, App
     .bind(e.partner_id)
     .bind(format_date(e.start_date))
     .bind(format_date(e.end_date))
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT id FROM enrollments WHERE enrollment_number = $1")
@@ -61,7 +61,7 @@ pub async fn ensure_contact(
     .bind(name)
     .bind(email.as_str())
     .bind(phone)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -78,7 +78,7 @@ pub async fn grant_reservation_permission(
     )
     .bind(enrollment_id)
     .bind(user_id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -99,7 +99,7 @@ pub async fn ensure_online_account(
     .bind(global_admin)
     .bind(billing_admin)
     .bind(created_at)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT id FROM online_accounts WHERE domain = $1")
@@ -123,7 +123,7 @@ pub async fn associate_account(
     .bind(enrollment_id)
     .bind(account_id)
     .bind(at)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }

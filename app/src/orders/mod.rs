@@ -1,6 +1,9 @@
 //! Orders placed by partners for their customers' enrollments. Placing one is
 //! the event the activation engine acts on (R1).
 
+// The order form's fields arrive as the server function's arguments, one each.
+#![allow(clippy::too_many_arguments)]
+
 mod form;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -15,7 +18,6 @@ pub const ORDER_FORM_LINES: usize = 3;
 
 /// Places an order on an enrollment of one of the partner's customers.
 /// Blank lines are ignored; at least one line is needed.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "place-order")]
 pub async fn place_order(
     enrollment: String,

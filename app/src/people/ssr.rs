@@ -45,7 +45,7 @@ pub async fn ensure_partner_serves(
     )
     .bind(partner_id)
     .bind(customer_id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -81,7 +81,7 @@ pub async fn ensure_user(db: &Db, user: NewUser<'_>) -> Result<i64, AppError> {
     .bind(user.display_name)
     .bind(user.role.code())
     .bind(hash)
-    .fetch_one(db.pool())
+    .fetch_one(db.writer())
     .await?;
     Ok(id)
 }
@@ -90,7 +90,7 @@ pub async fn ensure_user(db: &Db, user: NewUser<'_>) -> Result<i64, AppError> {
 pub async fn deactivate_user(db: &Db, user_id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET active = 0 WHERE id = $1")
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }

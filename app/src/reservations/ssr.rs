@@ -98,7 +98,7 @@ pub async fn cancel(
     sqlx::query("UPDATE orders SET status = 'cancelled', cancelled_at = $1 WHERE order_number = $2 AND status = 'placed'")
         .bind(state.now_unix())
         .bind(order_number.trim())
-        .execute(state.db.pool())
+        .execute(state.db.writer())
         .await?;
     Ok(())
 }
