@@ -1,6 +1,5 @@
 use super::{SignIn, SignOut};
-use crate::error::AppError;
-use crate::shell::{FieldError, FormError};
+use crate::shell::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,12 +10,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let form_error = Signal::derive(move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-    });
+    let (error, form_error) = action_errors(action);
     view! {
         <Title text="Sign in · Volume Licensing portal"/>
         <main class="sign-in">

@@ -26,15 +26,7 @@ impl EmailAddress {
             && local
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-        let labels: Vec<&str> = domain.split('.').collect();
-        let domain_ok = labels.len() >= 2
-            && labels.iter().all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
+        let domain_ok = super::online_domain::is_domain_name(domain);
         if !local_ok || !domain_ok {
             return Err("Enter an email address like name@example.com.".into());
         }

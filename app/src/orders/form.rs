@@ -1,7 +1,6 @@
 use super::{PlaceOrder, ORDER_FORM_LINES};
 use crate::enrollments::Product;
-use crate::error::AppError;
-use crate::shell::{FieldError, FormError};
+use crate::shell::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// A partner's order form for one enrollment: up to three product lines.
@@ -13,12 +12,7 @@ pub fn PlaceOrderForm(
     form_key: String,
     today: String,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let form_error = Signal::derive(move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-    });
+    let (error, form_error) = action_errors(action);
     let done = move || action.value().get().and_then(|r| r.ok());
     let lines = (1..=ORDER_FORM_LINES).map(|n| {
         let product_field: &'static str = ["product_1", "product_2", "product_3"][n - 1];

@@ -1,7 +1,6 @@
 use super::Reserve;
 use crate::enrollments::Product;
-use crate::error::AppError;
-use crate::shell::{FieldError, FormError};
+use crate::shell::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// The Online Reservation form of one enrollment (R3). Offers online services
@@ -15,12 +14,7 @@ pub fn ReserveForm(
     today: String,
     latest: String,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let form_error = Signal::derive(move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-    });
+    let (error, form_error) = action_errors(action);
     let done = move || action.value().get().and_then(|r| r.ok());
     view! {
         <h3>"Reserve an online service"</h3>

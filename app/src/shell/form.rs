@@ -1,5 +1,24 @@
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// The last error of a form's action, and that error when it is about the whole
+/// form rather than one field.
+pub fn action_errors<S>(
+    action: ServerAction<S>,
+) -> (Signal<Option<AppError>>, Signal<Option<AppError>>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let form_error = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { .. }))
+    });
+    (error, form_error)
+}
 
 /// The message for one field, shown next to it, when the last submission was
 /// refused because of that field.

@@ -6,7 +6,7 @@ mod layout;
 mod navigation;
 mod not_found;
 
-pub use form::{FieldError, FormError};
+pub use form::{action_errors, FieldError, FormError};
 pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
