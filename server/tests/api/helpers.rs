@@ -78,7 +78,44 @@ fn unique_name() -> String {
     format!("vlp_test_{n:016x}")
 }
 
+/// Removes what earlier runs left: the SQLite files and the PostgreSQL
+/// databases of their tests. Runs once, before the first database is made.
+async fn remove_earlier_test_databases(backend: Backend) {
+    static SQLITE: OnceCell<()> = OnceCell::const_new();
+    static POSTGRES: OnceCell<()> = OnceCell::const_new();
+    match backend {
+        Backend::Sqlite => {
+            SQLITE
+                .get_or_init(|| async {
+                    let _ = std::fs::remove_dir_all(std::env::temp_dir().join("vl-portal-tests"));
+                })
+                .await;
+        }
+        Backend::Postgres => {
+            POSTGRES
+                .get_or_init(|| async {
+                    let admin = sqlx::AnyPool::connect(&postgres_admin_url()).await.unwrap();
+                    let old: Vec<String> = sqlx::query_scalar(
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'vlp\\_test\\_%'",
+                    )
+                    .fetch_all(&admin)
+                    .await
+                    .unwrap();
+                    for name in old {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&admin)
+                                .await;
+                    }
+                    admin.close().await;
+                })
+                .await;
+        }
+    }
+}
+
 async fn fresh_database_url(backend: Backend) -> String {
+    remove_earlier_test_databases(backend).await;
     match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join("vl-portal-tests");
