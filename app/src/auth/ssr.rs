@@ -213,7 +213,7 @@ async fn record_failure(state: &AppState, keys: &[&str]) -> Result<(), AppError>
     Ok(())
 }
 
-/// Checks the credentials and starts a new session (R: sign-in of issue 2).
+/// Checks the credentials and starts a new session, with a new session id.
 pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<(), AppError> {
     let state = app_state()?;
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;

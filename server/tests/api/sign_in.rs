@@ -1,4 +1,4 @@
-//! Sign-in, sessions and throttling (issue: portal foundation).
+//! Sign-in, sessions and throttling.
 
 use crate::both_backends;
 use crate::helpers::{location, session_cookie, spawn_app, spawn_app_with, Backend, PASSWORD};
