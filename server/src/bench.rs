@@ -87,6 +87,19 @@ async fn load(
     })
 }
 
+async fn fetch_page(client: &reqwest::Client, url: &str, cookie: &str) -> Result<Vec<u8>, String> {
+    client
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .bytes()
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|e| e.to_string())
+}
+
 /// Runs the benchmark against the database of `settings` (which must hold the
 /// large data set) and prints the figures.
 pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
@@ -157,28 +170,11 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
 
     let first_url = format!("{base}/reservations");
     let deep_url = format!("{base}/reservations?before={deep_before}");
-    let first_page = client
-        .get(&first_url)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .bytes()
-        .await
-        .map_err(|e| e.to_string())?;
-    let deep_page_len = client
-        .get(&deep_url)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .bytes()
-        .await
-        .map_err(|e| e.to_string())?
-        .len();
+    let first_page = fetch_page(&client, &first_url, &cookie).await?;
+    let deep_page_len = fetch_page(&client, &deep_url, &cookie).await?.len();
 
     // The ceiling: the same bytes from a handler that does nothing else.
-    let body: Arc<[u8]> = first_page.to_vec().into();
+    let body: Arc<[u8]> = first_page.clone().into();
     let ceiling = axum::Router::new().route(
         "/",
         axum::routing::get(move || {
