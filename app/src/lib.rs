@@ -4,7 +4,9 @@
 //! the browser build (`hydrate`) gets only what renders and validates.
 
 pub mod activation;
+pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod domain;
 pub mod enrollments;
 pub mod error;

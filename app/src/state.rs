@@ -85,6 +85,8 @@ pub struct AppState {
     pub sign_in_limits: SignInLimits,
     /// The address people use to reach the portal (for links in emails).
     pub public_url: String,
+    /// How long a change written to eMSL takes to reach VLSC and explore.ms.
+    pub propagation_delay: Duration,
     /// Whether email goes to the demo mailbox (no SMTP server configured).
     pub demo_mailbox: bool,
     /// A password hash checked when the email is unknown, so that an unknown

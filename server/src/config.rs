@@ -25,7 +25,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of the portal's email.
     pub mail_from: String,
-    /// Whether this instance runs the activation engine and the outbox worker.
+    /// How long a contact change takes to reach VLSC and explore.ms after eMSL.
+    pub propagation_delay: Duration,
+    /// Whether this instance runs the activation engine, the outbox worker and
+    /// the contact propagation job.
     pub run_workers: bool,
 }
 
@@ -64,6 +67,10 @@ impl Settings {
             smtp_url: lookup("SMTP_URL").filter(|v| !v.is_empty()),
             mail_from: get("MAIL_FROM", "Volume Licensing <no-reply@licensing.example>"),
             run_workers: get("RUN_WORKERS", "true") != "false",
+            propagation_delay: parse_duration(
+                "PROPAGATION_DELAY",
+                &get("PROPAGATION_DELAY", "24h"),
+            )?,
             sign_in_max_failures: max_failures.parse().map_err(|_| {
                 format!("SIGN_IN_MAX_FAILURES_PER_MINUTE {max_failures:?} is not a whole number")
             })?,
@@ -126,6 +133,7 @@ mod tests {
         assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(s.session_idle_timeout, Duration::from_secs(1800));
         assert_eq!(s.session_absolute_lifetime, Duration::from_secs(43_200));
+        assert_eq!(s.propagation_delay, Duration::from_secs(86_400));
         assert!(!s.secure_cookies());
     }
 

@@ -1,8 +1,9 @@
 //! Sending the outbox over SMTP with lettre, and the background workers that
-//! decide new orders and send due messages.
+//! decide new orders, send due messages and propagate contact changes.
 
 use app::activation::engine::decide_pending;
 use app::activation::outbox::{send_due, Deliver, DemoMailbox, OutgoingEmail};
+use app::contacts::propagation::propagate_due;
 use app::state::AppState;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -77,10 +78,12 @@ impl Deliver for Mailer {
     }
 }
 
-/// One round of both workers: decide new orders, then send what is due.
+/// One round of the workers: decide new orders, send what is due, and copy
+/// due contact changes to VLSC and explore.ms.
 pub async fn work_once(state: &AppState, mailer: &Mailer) -> Result<(usize, usize), app::AppError> {
     let decided = decide_pending(&state.db, state.clock.now(), 500).await?;
     let sent = send_due(&state.db, mailer, &state.public_url, state.clock.now(), 200).await?;
+    propagate_due(&state.db, state.now_unix(), 500).await?;
     Ok((decided, sent))
 }
 

@@ -79,6 +79,7 @@ impl Application {
                 window: Duration::from_secs(60),
             },
             public_url: settings.public_url.trim_end_matches('/').to_string(),
+            propagation_delay: settings.propagation_delay,
             demo_mailbox: settings.smtp_url.is_none(),
             decoy_password_hash: decoy,
         };

@@ -4,23 +4,10 @@
 use super::{Check, Diagnosis, TimelineEntry};
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{format_date, EmailAddress, Role};
+use crate::domain::{format_date, format_time as when, EmailAddress, Role};
 use crate::enrollments::ssr::visible;
 use crate::error::AppError;
 use time::OffsetDateTime;
-
-fn when(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| {
-            format!(
-                "{} {:02}:{:02} UTC",
-                format_date(t.date()),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
-}
 
 fn masked(email: &str) -> String {
     EmailAddress::parse(email)

@@ -1,6 +1,7 @@
 //! Domain types shared by the browser and the server: each parses its input and
 //! says clearly what is wrong with it.
 
+mod contact_details;
 mod dates;
 mod email;
 mod online_domain;
@@ -8,7 +9,8 @@ mod product;
 mod quantity;
 mod role;
 
-pub use dates::{add_months, format_date, parse_date, parse_reservation_start};
+pub use contact_details::{required_text, PersonName, PhoneNumber};
+pub use dates::{add_months, format_date, format_time, parse_date, parse_reservation_start};
 pub use email::EmailAddress;
 pub use online_domain::parse_account_domain;
 pub use product::{ContactType, ProductKind};

@@ -1,5 +1,6 @@
 use super::{get_enrollment, EnrollmentDetail};
 use crate::error::AppError;
+use crate::contacts::{ContactChangeForm, RequestContactChange};
 use crate::orders::{PlaceOrder, PlaceOrderForm};
 use crate::reservations::{CancelReservation, Reserve, ReserveForm};
 use crate::shell::FormError;
@@ -16,6 +17,7 @@ pub fn EnrollmentPage() -> impl IntoView {
     let reserve = ServerAction::<Reserve>::new();
     let cancel = ServerAction::<CancelReservation>::new();
     let place = ServerAction::<PlaceOrder>::new();
+    let change = ServerAction::<RequestContactChange>::new();
     let detail = Resource::new(
         move || {
             (
@@ -23,6 +25,7 @@ pub fn EnrollmentPage() -> impl IntoView {
                 reserve.version().get(),
                 cancel.version().get(),
                 place.version().get(),
+                change.version().get(),
             )
         },
         |(n, ..)| get_enrollment(n),
@@ -31,7 +34,7 @@ pub fn EnrollmentPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Enrollment d reserve cancel place/> }.into_any(),
+                    Ok(d) => view! { <Enrollment d reserve cancel place change/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotVisible/> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -60,6 +63,7 @@ fn Enrollment(
     reserve: ServerAction<Reserve>,
     cancel: ServerAction<CancelReservation>,
     place: ServerAction<PlaceOrder>,
+    change: ServerAction<RequestContactChange>,
 ) -> impl IntoView {
     let s = d.summary.clone();
     let cancel_error = Signal::derive(move || cancel.value().get().and_then(|r| r.err()));
@@ -90,6 +94,7 @@ fn Enrollment(
 
         <section id="contacts" aria-labelledby="contacts-h">
             <h2 id="contacts-h">"Contacts"</h2>
+            <p class="hint" data-testid="contacts-source">"As " {d.contacts_source.clone()} " shows them."</p>
             {if d.contacts.is_empty() {
                 view! { <p>"No contract contacts are recorded."</p> }.into_any()
             } else {
@@ -104,6 +109,19 @@ fn Enrollment(
                     </table>
                 }.into_any()
             }}
+            {(!d.changes_in_flight.is_empty()).then(|| view! {
+                <h3>"Changes on their way"</h3>
+                <ul data-testid="changes-in-flight">
+                    {d.changes_in_flight.iter().map(|c| view! {
+                        <li><a href=format!("/changes/{}", c.reference)>{c.reference.clone()}</a>
+                            ": " {c.contact_label.clone()} " → " {c.requested_name.clone()} " (" {c.status_label.clone()} ")"</li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {d.contact_guidance.clone().map(|g| view! { <p class="notice" data-testid="contact-guidance">{g}</p> })}
+            {d.may_request_change.then(|| view! {
+                <ContactChangeForm action=change enrollment=number.clone() versions=d.contact_versions.clone() form_key=d.form_key.clone()/>
+            })}
         </section>
 
         <section id="orders" aria-labelledby="orders-h">

@@ -86,6 +86,16 @@ pub struct AccountSummary {
 pub struct EnrollmentDetail {
     pub summary: EnrollmentSummary,
     pub contacts: Vec<Contact>,
+    /// The system whose copy of the contacts the viewer sees (VLSC, explore.ms, eMSL).
+    pub contacts_source: String,
+    /// For customers: whom to ask for a contact change (R6).
+    pub contact_guidance: Option<String>,
+    /// Whether the viewer may submit a CICR (the enrollment's partner, R7).
+    pub may_request_change: bool,
+    /// The eMSL version of each contact, carried by the CICR form.
+    pub contact_versions: String,
+    /// Contact changes on their way.
+    pub changes_in_flight: Vec<crate::contacts::ChangeSummary>,
     pub orders: Vec<OrderSummary>,
     pub reservations: Vec<OrderSummary>,
     pub license_summary: Vec<LicenseLine>,

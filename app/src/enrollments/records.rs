@@ -42,7 +42,8 @@ pub async fn ensure_enrollment(db: &Db, e: NewEnrollment<'_>) -> Result<i64, App
     )
 }
 
-/// Sets a contract-level contact unless one of that type exists.
+/// Sets a contract-level contact unless one of that type exists, in eMSL and
+/// in the copies VLSC and explore.ms show.
 pub async fn ensure_contact(
     db: &Db,
     enrollment_id: i64,
@@ -63,6 +64,19 @@ pub async fn ensure_contact(
     .bind(phone)
     .execute(db.writer())
     .await?;
+    for system in crate::contacts::propagation::SYSTEMS {
+        sqlx::query(
+            "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
+             SELECT enrollment_id, contact_type, $1, name, email, phone, version, 0 FROM enrollment_contacts \
+             WHERE enrollment_id = $2 AND contact_type = $3 \
+             ON CONFLICT (enrollment_id, contact_type, system) DO NOTHING",
+        )
+        .bind(system)
+        .bind(enrollment_id)
+        .bind(contact_type.code())
+        .execute(db.writer())
+        .await?;
+    }
     Ok(())
 }
 

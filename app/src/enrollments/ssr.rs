@@ -284,6 +284,73 @@ fn random_key() -> String {
     hex::encode(bytes)
 }
 
+/// Which system's copy of the contacts a role sees: customers see VLSC's,
+/// partners explore.ms's, operators eMSL's master record.
+fn contacts_source(role: Role) -> &'static str {
+    match ContactView::of(role) {
+        ContactView::Vlsc => "VLSC",
+        ContactView::Explore => "explore.ms",
+        ContactView::Emsl => "eMSL",
+    }
+}
+
+/// The system whose copy of the contacts a viewer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactView {
+    Vlsc,
+    Explore,
+    Emsl,
+}
+
+impl ContactView {
+    /// The copy of the contacts a role's pages show.
+    pub fn of(role: Role) -> ContactView {
+        match role {
+            Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
+                ContactView::Vlsc
+            }
+            Role::PartnerUser => ContactView::Explore,
+            Role::SupportAgent | Role::RocOperator => ContactView::Emsl,
+        }
+    }
+}
+
+/// An enrollment's contacts as the system the viewer uses shows them.
+async fn contacts_seen_by(db: &Db, user: &CurrentUser, enrollment_id: i64) -> Result<Vec<Contact>, AppError> {
+    let rows = match ContactView::of(user.role) {
+        ContactView::Emsl => {
+            sqlx::query_as::<_, (String, String, String, String)>(
+                "SELECT contact_type, name, email, phone FROM enrollment_contacts WHERE enrollment_id = $1",
+            )
+            .bind(enrollment_id)
+            .fetch_all(db.pool())
+            .await?
+        }
+        view => {
+            sqlx::query_as::<_, (String, String, String, String)>(
+                "SELECT contact_type, name, email, phone FROM contact_copies WHERE enrollment_id = $1 AND system = $2",
+            )
+            .bind(enrollment_id)
+            .bind(if view == ContactView::Vlsc { "vlsc" } else { "explore" })
+            .fetch_all(db.pool())
+            .await?
+        }
+    };
+    let mut contacts: Vec<Contact> = rows
+        .into_iter()
+        .filter_map(|(t, name, email, phone)| {
+            Some(Contact {
+                contact_type: ContactType::parse(&t).ok()?,
+                name,
+                email,
+                phone,
+            })
+        })
+        .collect();
+    contacts.sort_by_key(|c| ContactType::ALL.iter().position(|t| *t == c.contact_type));
+    Ok(contacts)
+}
+
 /// Everything the enrollment's page shows to `user`.
 pub async fn detail(
     state: &AppState,
@@ -298,24 +365,16 @@ pub async fn detail(
         customer_id: row.customer_id,
         partner_id: row.partner_id,
     };
-    let contacts = sqlx::query_as::<_, (String, String, String, String)>(
-        "SELECT contact_type, name, email, phone FROM enrollment_contacts WHERE enrollment_id = $1",
+    let contacts = contacts_seen_by(db, user, enrollment.id).await?;
+    let versions = sqlx::query_as::<_, (String, i64)>(
+        "SELECT contact_type, version FROM enrollment_contacts WHERE enrollment_id = $1",
     )
     .bind(enrollment.id)
     .fetch_all(db.pool())
-    .await?;
-    let mut contacts: Vec<Contact> = contacts
-        .into_iter()
-        .filter_map(|(t, name, email, phone)| {
-            Some(Contact {
-                contact_type: ContactType::parse(&t).ok()?,
-                name,
-                email,
-                phone,
-            })
-        })
-        .collect();
-    contacts.sort_by_key(|c| ContactType::ALL.iter().position(|t| *t == c.contact_type));
+    .await?
+    .into_iter()
+    .filter_map(|(t, v)| Some((ContactType::parse(&t).ok()?, v)))
+    .collect::<Vec<_>>();
 
     let orders = sqlx::query_as::<_, OrderRow>(
         "SELECT id, order_number, kind, purchase_date, usage_start_date, status \
@@ -400,6 +459,17 @@ pub async fn detail(
 
     let today: Date = now.date();
     Ok(EnrollmentDetail {
+        contacts_source: contacts_source(user.role).into(),
+        contact_guidance: matches!(Scope::of(user), Scope::Customer(_)).then(|| {
+            format!(
+                "To change a contact, ask your partner, {}, to submit a Contract Information Change Request.",
+                row.partner_name
+            )
+        }),
+        may_request_change: user.role == Role::PartnerUser
+            && user.organisation_id == enrollment.partner_id,
+        contact_versions: crate::contacts::ssr::versions_field(&versions),
+        changes_in_flight: crate::contacts::ssr::in_flight(db, enrollment.id).await?,
         summary: row.summary(),
         contacts,
         orders: order_list,

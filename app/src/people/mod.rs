@@ -1,6 +1,9 @@
 //! Organisations, partners and portal users: who belongs where, and the pages
 //! that list them.
 
+mod admin_forms;
+#[cfg(feature = "ssr")]
+pub mod management;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -19,6 +22,8 @@ pub struct Person {
     pub email: String,
     pub role: Role,
     pub active: bool,
+    /// Enrollments on which an OSM holds the manage-reservation permission (R3).
+    pub reservation_enrollments: Vec<String>,
 }
 
 /// An organisation in a list.
@@ -62,6 +67,71 @@ pub async fn list_organisations() -> Result<Vec<OrganisationSummary>, AppError> 
             let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::require_role(&user, &[Role::SupportAgent, Role::RocOperator])?;
             ssr::all_customers(&state.db).await
+        }
+        .await,
+    )
+}
+
+/// Adds a portal user to the caller's organisation. VLSC administrators only.
+#[server(endpoint = "add-person")]
+pub async fn add_person(
+    display_name: String,
+    email: String,
+    role: String,
+    password: String,
+) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            let person = management::NewPerson {
+                display_name: &display_name,
+                email: &email,
+                role: &role,
+                password: &password,
+            };
+            management::add(&state, &user, person).await
+        }
+        .await,
+    )
+}
+
+/// Deactivates a user of the caller's organisation (removing an OLA is this).
+/// VLSC administrators only.
+#[server(endpoint = "deactivate-person")]
+pub async fn deactivate_person(email: String) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            management::deactivate(&state, &user, &email).await
+        }
+        .await,
+    )
+}
+
+/// Grants (`grant` = "true") or revokes an OSM's manage-reservation permission
+/// on an enrollment (R3). VLSC administrators only.
+#[server(endpoint = "reservation-permission")]
+pub async fn change_reservation_permission(
+    email: String,
+    enrollment: String,
+    grant: String,
+) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            management::set_reservation_permission(&state, &user, &email, &enrollment, grant == "true").await
+        }
+        .await,
+    )
+}
+
+/// The numbers of the caller's organisation's enrollments. VLSC administrators only.
+#[server(endpoint = "organisation-enrollments")]
+pub async fn organisation_enrollment_numbers() -> Result<Vec<String>, AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            management::enrollment_numbers(&state, &user).await
         }
         .await,
     )

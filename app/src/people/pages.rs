@@ -1,4 +1,9 @@
-use super::{list_customers, list_organisations, list_people, OrganisationSummary};
+use super::admin_forms::{AddPersonForm, PersonRow};
+use super::{
+    list_customers, list_organisations, list_people, organisation_enrollment_numbers, AddPerson,
+    ChangeReservationPermission, DeactivatePerson, OrganisationSummary,
+};
+use crate::shell::FormError;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,33 +14,48 @@ fn Refusal(error: AppError) -> impl IntoView {
     view! { <p class="form-error" role="alert">{error.to_string()}</p> }
 }
 
-/// The organisation's portal users (VLSC administrators).
+/// The organisation's portal users (VLSC administrators): add people, remove
+/// OLAs, deactivate users, grant and revoke the manage-reservation permission.
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    let people = Resource::new(|| (), |_| list_people());
+    let add = ServerAction::<AddPerson>::new();
+    let deactivate = ServerAction::<DeactivatePerson>::new();
+    let permission = ServerAction::<ChangeReservationPermission>::new();
+    let people = Resource::new(
+        move || (add.version().get(), deactivate.version().get(), permission.version().get()),
+        |_| async { (list_people().await, organisation_enrollment_numbers().await) },
+    );
+    let row_error = Signal::derive(move || {
+        deactivate
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| permission.value().get().and_then(|r| r.err()))
+    });
     view! {
         <Title text="People · Volume Licensing portal"/>
         <h1>"People"</h1>
+        <FormError error=row_error/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match people.await {
-                    Ok(people) => view! {
+                    (Ok(people), Ok(enrollments)) => view! {
                         <table>
                             <caption>"Portal users of your organisation"</caption>
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th></tr></thead>
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
+                                <th scope="col">"Status"</th><th scope="col">"Manages reservations on"</th><th scope="col">"Action"</th>
+                            </tr></thead>
                             <tbody>
-                                {people.into_iter().map(|p| view! {
-                                    <tr>
-                                        <td>{p.display_name}</td>
-                                        <td>{p.email}</td>
-                                        <td>{p.role.label()}</td>
-                                        <td>{if p.active { "Active" } else { "Deactivated" }}</td>
-                                    </tr>
+                                {people.into_iter().map(|person| view! {
+                                    <PersonRow person deactivate permission enrollments=enrollments.clone()/>
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        <AddPersonForm action=add/>
+                        <p><a href="/audit">"Audit trail of your organisation"</a></p>
                     }.into_any(),
-                    Err(error) => view! { <Refusal error/> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <Refusal error/> }.into_any(),
                 }
             })}
         </Suspense>

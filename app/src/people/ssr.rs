@@ -108,16 +108,26 @@ pub fn require_role(user: &crate::auth::CurrentUser, allowed: &[Role]) -> Result
 
 #[derive(sqlx::FromRow)]
 struct PersonRow {
+    id: i64,
     display_name: String,
     email: String,
     role: String,
     active: i64,
 }
 
-/// The portal users of one organisation.
+/// The portal users of one organisation, with the enrollments on which each
+/// OSM may manage reservations.
 pub async fn people_of(db: &Db, organisation_id: i64) -> Result<Vec<super::Person>, AppError> {
     let rows = sqlx::query_as::<_, PersonRow>(
-        "SELECT display_name, email, role, active FROM users WHERE organisation_id = $1 ORDER BY display_name",
+        "SELECT id, display_name, email, role, active FROM users WHERE organisation_id = $1 ORDER BY display_name",
+    )
+    .bind(organisation_id)
+    .fetch_all(db.pool())
+    .await?;
+    let permissions = sqlx::query_as::<_, (i64, String)>(
+        "SELECT p.user_id, e.enrollment_number FROM reservation_permissions p \
+         JOIN enrollments e ON e.id = p.enrollment_id JOIN users u ON u.id = p.user_id \
+         WHERE u.organisation_id = $1 ORDER BY e.enrollment_number",
     )
     .bind(organisation_id)
     .fetch_all(db.pool())
@@ -129,6 +139,11 @@ pub async fn people_of(db: &Db, organisation_id: i64) -> Result<Vec<super::Perso
                     tracing::error!(error = %e, "bad role in database");
                     AppError::Internal
                 })?,
+                reservation_enrollments: permissions
+                    .iter()
+                    .filter(|(user_id, _)| *user_id == r.id)
+                    .map(|(_, number)| number.clone())
+                    .collect(),
                 display_name: r.display_name,
                 email: r.email,
                 active: r.active == 1,

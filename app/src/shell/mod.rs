@@ -11,7 +11,9 @@ pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
 use crate::activation::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
+use crate::audit::AuditPage;
 use crate::auth::SignInPage;
+use crate::contacts::{ChangePage, ChangesPage, RocQueuePage};
 use crate::enrollments::{EnrollmentPage, EnrollmentsPage};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
 use crate::reservations::ReservationsPage;
@@ -73,6 +75,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("people") view=PeoplePage ssr=SsrMode::Async/>
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async/>
                     <Route path=path!("organisations") view=OrganisationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("changes") view=ChangesPage ssr=SsrMode::Async/>
+                    <Route path=path!("changes/:reference") view=ChangePage ssr=SsrMode::Async/>
+                    <Route path=path!("roc-queue") view=RocQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

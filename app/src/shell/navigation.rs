@@ -18,13 +18,16 @@ pub fn navigation_for(role: Role) -> Vec<NavItem> {
         item("/", "Home"),
         item("/enrollments", "Enrollments"),
         item("/reservations", "Reservations"),
+        item("/changes", "Contact changes"),
     ];
     match role {
         Role::VlscAdministrator => items.push(item("/people", "People")),
         Role::PartnerUser => items.push(item("/customers", "Customers")),
-        Role::SupportAgent | Role::RocOperator => {
-            items.push(item("/organisations", "Organisations"))
+        Role::RocOperator => {
+            items.push(item("/roc-queue", "ROC queue"));
+            items.push(item("/organisations", "Organisations"));
         }
+        Role::SupportAgent => items.push(item("/organisations", "Organisations")),
         Role::OnlineAdministrator | Role::OnlineServicesManager => {}
     }
     items
@@ -55,5 +58,12 @@ mod tests {
         assert!(labels(Role::SupportAgent).contains(&"Organisations"));
         assert!(labels(Role::RocOperator).contains(&"Organisations"));
         assert!(!labels(Role::OnlineAdministrator).contains(&"Organisations"));
+    }
+
+    #[test]
+    fn only_roc_operators_are_offered_the_operations_center_queue() {
+        for role in Role::ALL {
+            assert_eq!(labels(role).contains(&"ROC queue"), role == Role::RocOperator, "{role}");
+        }
     }
 }

@@ -96,7 +96,7 @@ async fn remove_earlier_test_databases(backend: Backend) {
                 .get_or_init(|| async {
                     let admin = sqlx::AnyPool::connect(&postgres_admin_url()).await.unwrap();
                     let old: Vec<String> = sqlx::query_scalar(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'vlp\\_test\\_%'",
+                        "SELECT datname::text FROM pg_database WHERE datname LIKE 'vlp\\_test\\_%'",
                     )
                     .fetch_all(&admin)
                     .await
@@ -146,6 +146,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A running portal and a browser-like client for it.
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub state: AppState,
     pub mailer: Mailer,
     pub db: Db,
@@ -174,6 +175,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(backend).await;
     adjust(&mut settings);
+    let database_url = settings.database_url.clone();
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
     let app = Application::build_with_clock(settings, clock.clone())
         .await
@@ -188,6 +190,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         .unwrap();
     TestApp {
         address,
+        database_url,
         state,
         mailer,
         db,

@@ -5,9 +5,11 @@ mod fixture;
 mod helpers;
 
 mod activation;
+mod contact_changes;
 mod diagnosis;
 mod enrollments;
 mod people;
+mod people_management;
 mod reservations;
 mod sign_in;
 mod smtp;

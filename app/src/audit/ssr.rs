@@ -1,0 +1,77 @@
+//! Writing and reading the audit trail. Server only.
+
+use super::AuditEntry;
+use crate::db::{Db, Tx};
+use crate::domain::format_time;
+use crate::error::AppError;
+
+/// One thing that happened, to record in the transaction that did it.
+#[derive(Debug, Clone, Default)]
+pub struct Event<'a> {
+    /// The customer organisation the event concerns, if any.
+    pub organisation_id: Option<i64>,
+    pub enrollment_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub action: &'a str,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub at: i64,
+}
+
+/// Appends an event to the trail, inside the caller's transaction.
+pub async fn record(tx: &mut Tx, event: Event<'_>) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO audit_trail (organisation_id, enrollment_id, actor_id, action, subject, \
+         before_value, after_value, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(event.organisation_id)
+    .bind(event.enrollment_id)
+    .bind(event.actor_id)
+    .bind(event.action)
+    .bind(event.subject)
+    .bind(event.before)
+    .bind(event.after)
+    .bind(event.reason)
+    .bind(event.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    at: i64,
+    actor: Option<String>,
+    action: String,
+    subject: String,
+    before_value: Option<String>,
+    after_value: Option<String>,
+    reason: Option<String>,
+}
+
+/// The latest 500 events of one organisation, newest first.
+pub async fn of_organisation(db: &Db, organisation_id: i64) -> Result<Vec<AuditEntry>, AppError> {
+    let rows = sqlx::query_as::<_, Row>(
+        "SELECT a.at, u.display_name || ' <' || u.email || '>' AS actor, a.action, a.subject, \
+         a.before_value, a.after_value, a.reason FROM audit_trail a \
+         LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE a.organisation_id = $1 ORDER BY a.id DESC LIMIT 500",
+    )
+    .bind(organisation_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            at: format_time(r.at),
+            actor: r.actor.unwrap_or_else(|| "The portal".into()),
+            action: r.action,
+            subject: r.subject,
+            before: r.before_value,
+            after: r.after_value,
+            reason: r.reason,
+        })
+        .collect())
+}

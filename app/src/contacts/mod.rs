@@ -1,0 +1,191 @@
+//! Contact changes (R5–R7): Contract Information Change Requests submitted by
+//! partners, routed by contact type, worked by the operations center when
+//! manual, applied to eMSL and copied to VLSC and explore.ms; and the tracker
+//! that follows each change until every system shows it.
+
+mod form;
+mod list;
+pub mod routing;
+mod tracker;
+#[cfg(feature = "ssr")]
+pub mod propagation;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use form::ContactChangeForm;
+pub use list::{ChangesPage, RocQueuePage};
+pub use tracker::ChangePage;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A contact's name, email and phone as one system shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetails {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// Where one hop of a change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HopState {
+    Done,
+    Waiting,
+    Stopped,
+}
+
+impl HopState {
+    /// The word the tracker shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            HopState::Done => "Done",
+            HopState::Waiting => "Waiting",
+            HopState::Stopped => "Stopped",
+        }
+    }
+}
+
+/// One hop of a change: submitted, ROC queue, eMSL, VLSC, explore.ms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    pub system: String,
+    pub state: HopState,
+    /// What happened or is expected, with who and when.
+    pub detail: String,
+    /// What the system shows for this contact now (eMSL, VLSC, explore.ms).
+    pub shows: Option<ContactDetails>,
+}
+
+/// The manual CICR form's billing fields (bill-to changes, R7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingDetails {
+    pub address: String,
+    pub city: String,
+    pub postal_code: String,
+    pub country: String,
+    pub purchase_order: String,
+}
+
+/// Everything the tracker page shows about one change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeTracker {
+    pub reference: String,
+    pub enrollment_number: String,
+    pub contact_label: String,
+    pub route_label: String,
+    pub status_label: String,
+    pub complete: bool,
+    pub requested: ContactDetails,
+    pub previous: Option<ContactDetails>,
+    pub billing: Option<BillingDetails>,
+    pub reason: String,
+    pub hops: Vec<Hop>,
+    /// "Send the activation email again" was asked for, and what came of it.
+    pub resend: Option<String>,
+    /// Whether the viewer may approve or reject it now (ROC, awaiting).
+    pub may_decide: bool,
+}
+
+/// A change in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSummary {
+    pub reference: String,
+    pub enrollment_number: String,
+    pub contact_label: String,
+    pub requested_name: String,
+    pub status_label: String,
+    pub submitted_at: String,
+}
+
+/// Submits a Contract Information Change Request (R7) for one contact of an
+/// enrollment. Partner users only, for their customers. Goes on to the change's
+/// tracker; returns its reference.
+#[server(endpoint = "request-contact-change")]
+#[allow(clippy::too_many_arguments)]
+pub async fn request_contact_change(
+    enrollment: String,
+    contact: String,
+    name: String,
+    email: String,
+    phone: String,
+    reason: String,
+    resend_activation: Option<String>,
+    billing_address: Option<String>,
+    billing_city: Option<String>,
+    billing_postal_code: Option<String>,
+    billing_country: Option<String>,
+    purchase_order: Option<String>,
+    versions: String,
+    request_key: String,
+) -> Result<String, AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            let input = ssr::ChangeInput {
+                enrollment: &enrollment,
+                contact: &contact,
+                name: &name,
+                email: &email,
+                phone: &phone,
+                reason: &reason,
+                resend_activation: resend_activation.is_some_and(|v| !v.is_empty() && v != "false"),
+                billing: ssr::BillingInput {
+                    address: billing_address.as_deref().unwrap_or_default(),
+                    city: billing_city.as_deref().unwrap_or_default(),
+                    postal_code: billing_postal_code.as_deref().unwrap_or_default(),
+                    country: billing_country.as_deref().unwrap_or_default(),
+                    purchase_order: purchase_order.as_deref().unwrap_or_default(),
+                },
+                versions: &versions,
+                request_key: &request_key,
+            };
+            let reference = ssr::submit(&state, &user, input).await?;
+            leptos_axum::redirect(&format!("/changes/{reference}"));
+            Ok(reference)
+        }
+        .await,
+    )
+}
+
+/// One change's tracker, if the caller may see it; "not found" otherwise.
+#[server(endpoint = "contact-change")]
+pub async fn get_contact_change(reference: String) -> Result<ChangeTracker, AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            ssr::tracker(&state, &user, &reference).await
+        }
+        .await,
+    )
+}
+
+/// A ROC operator approves or rejects a manual CICR, with a comment.
+#[server(endpoint = "decide-contact-change")]
+pub async fn decide_contact_change(
+    reference: String,
+    decision: Option<String>,
+    comment: String,
+) -> Result<(), AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            ssr::decide(&state, &user, &reference, decision.as_deref().unwrap_or_default(), &comment).await
+        }
+        .await,
+    )
+}
+
+/// The changes the caller may see, newest first; `awaiting_roc` keeps only the
+/// operations-center queue.
+#[server(endpoint = "contact-changes")]
+pub async fn list_contact_changes(awaiting_roc: bool) -> Result<Vec<ChangeSummary>, AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            ssr::list(&state.db, &user, awaiting_roc).await
+        }
+        .await,
+    )
+}

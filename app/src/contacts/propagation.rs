@@ -1,0 +1,132 @@
+//! Copying eMSL's changes to VLSC and explore.ms after the propagation delay.
+//!
+//! Each applied change leaves one job per downstream system, written in the
+//! change's own transaction, so a change is never lost however the process
+//! stops. A job copies its values only over an older version, so running it
+//! twice, or after a later change, changes nothing; finishing it and marking
+//! the change complete happen in one transaction.
+
+use super::ContactDetails;
+use crate::db::{Db, Tx};
+use crate::domain::ContactType;
+use crate::error::AppError;
+
+/// The systems that keep their own copy of every contact.
+pub const SYSTEMS: [&str; 2] = ["vlsc", "explore"];
+
+/// Schedules the copy of eMSL version `version` of a contact to every
+/// downstream system, due at `due_at`.
+pub async fn schedule(
+    tx: &mut Tx,
+    change_id: Option<i64>,
+    enrollment_id: i64,
+    contact_type: ContactType,
+    version: i64,
+    details: &ContactDetails,
+    due_at: i64,
+) -> Result<(), AppError> {
+    for system in SYSTEMS {
+        sqlx::query(
+            "INSERT INTO propagation_jobs (change_id, enrollment_id, contact_type, system, version, name, email, \
+             phone, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (enrollment_id, contact_type, system, version) DO NOTHING",
+        )
+        .bind(change_id)
+        .bind(enrollment_id)
+        .bind(contact_type.code())
+        .bind(system)
+        .bind(version)
+        .bind(&details.name)
+        .bind(&details.email)
+        .bind(&details.phone)
+        .bind(due_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A job waiting to be applied.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub change_id: Option<i64>,
+    pub enrollment_id: i64,
+    pub contact_type: String,
+    pub system: String,
+    pub version: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// Applies every job due at `now`, at most `limit`; returns how many it applied.
+pub async fn propagate_due(db: &Db, now: i64, limit: i64) -> Result<usize, AppError> {
+    let jobs = sqlx::query_as::<_, Job>(
+        "SELECT id, change_id, enrollment_id, contact_type, system, version, name, email, phone \
+         FROM propagation_jobs WHERE done_at IS NULL AND due_at <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    for job in &jobs {
+        apply(db, job, now).await?;
+    }
+    Ok(jobs.len())
+}
+
+/// Copies one job's values to its system, unless that system already shows
+/// this version or a later one; marks the job done, and the change complete
+/// when it was its last job. Safe to run any number of times.
+pub async fn apply(db: &Db, job: &Job, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE contact_copies SET name = $1, email = $2, phone = $3, version = $4, synced_at = $5 \
+         WHERE enrollment_id = $6 AND contact_type = $7 AND system = $8 AND version < $4",
+    )
+    .bind(&job.name)
+    .bind(&job.email)
+    .bind(&job.phone)
+    .bind(job.version)
+    .bind(now)
+    .bind(job.enrollment_id)
+    .bind(&job.contact_type)
+    .bind(&job.system)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (enrollment_id, contact_type, system) DO NOTHING",
+        )
+        .bind(job.enrollment_id)
+        .bind(&job.contact_type)
+        .bind(&job.system)
+        .bind(&job.name)
+        .bind(&job.email)
+        .bind(&job.phone)
+        .bind(job.version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE propagation_jobs SET done_at = $1 WHERE id = $2 AND done_at IS NULL")
+        .bind(now)
+        .bind(job.id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(change_id) = job.change_id {
+        sqlx::query(
+            "UPDATE contact_changes SET status = 'complete', completed_at = $1 \
+             WHERE id = $2 AND status = 'propagating' AND NOT EXISTS \
+             (SELECT 1 FROM propagation_jobs WHERE change_id = $2 AND done_at IS NULL)",
+        )
+        .bind(now)
+        .bind(change_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! A VLSC administrator's management of the organisation's people: adding
+//! portal users (OLAs among them), deactivating them, and granting or revoking
+//! an OSM's manage-reservation permission per enrollment (R3, R7). Every change
+//! is written to the audit trail in its own transaction. Server only.
+
+use crate::audit::ssr::{record, Event};
+use crate::auth::ssr::hash_password_off_thread;
+use crate::auth::CurrentUser;
+use crate::domain::{EmailAddress, PersonName, Role};
+use crate::enrollments::ssr::visible;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The roles a VLSC administrator may give.
+const GRANTABLE: [Role; 3] = [
+    Role::VlscAdministrator,
+    Role::OnlineAdministrator,
+    Role::OnlineServicesManager,
+];
+
+fn require_administrator(user: &CurrentUser) -> Result<(), AppError> {
+    super::ssr::require_role(user, &[Role::VlscAdministrator])
+}
+
+/// Checks a first password: 12 to 128 characters.
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < 12 {
+        return Err("Choose a first password of at least 12 characters.".into());
+    }
+    if n > 128 {
+        return Err("A password has at most 128 characters.".into());
+    }
+    Ok(())
+}
+
+/// A user to add, as the form submits it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPerson<'a> {
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub password: &'a str,
+}
+
+/// Adds a portal user to the administrator's organisation. Submitting the
+/// same person again (a double click) changes nothing.
+pub async fn add(state: &AppState, admin: &CurrentUser, person: NewPerson<'_>) -> Result<(), AppError> {
+    require_administrator(admin)?;
+    let name = PersonName::parse(person.display_name).map_err(|m| AppError::invalid("display_name", m))?;
+    let email = EmailAddress::parse(person.email).map_err(|m| AppError::invalid("email", m))?;
+    let role = Role::parse(person.role.trim())
+        .ok()
+        .filter(|r| GRANTABLE.contains(r))
+        .ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
+    check_new_password(person.password).map_err(|m| AppError::invalid("password", m))?;
+    if let Some((org, existing_role, active)) = sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT organisation_id, role, active FROM users WHERE email = $1",
+    )
+    .bind(email.as_str())
+    .fetch_optional(state.db.pool())
+    .await?
+    {
+        if org == admin.organisation_id && existing_role == role.code() && active == 1 {
+            return Ok(());
+        }
+        return Err(AppError::invalid(
+            "email",
+            "This email already has a portal account. Choose another email, or reactivate that account.",
+        ));
+    }
+    let hash = hash_password_off_thread(person.password.to_string()).await?;
+    let now = state.now_unix();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (organisation_id, email, display_name, role, password_hash, active) \
+         VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(admin.organisation_id)
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(role.code())
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        // A twin request added them first.
+        return Ok(());
+    }
+    record(
+        &mut tx,
+        Event {
+            organisation_id: Some(admin.organisation_id),
+            actor_id: Some(admin.id),
+            action: "Portal user added",
+            subject: format!("{} <{}>", name.as_str(), email.as_str()),
+            after: Some(role.label().into()),
+            at: now,
+            ..Event::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn member(state: &AppState, admin: &CurrentUser, email: &str) -> Result<(i64, String, Role, bool), AppError> {
+    let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
+    let (id, name, role, active) = sqlx::query_as::<_, (i64, String, String, i64)>(
+        "SELECT id, display_name, role, active FROM users WHERE email = $1 AND organisation_id = $2",
+    )
+    .bind(email.as_str())
+    .bind(admin.organisation_id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let role = Role::parse(&role).map_err(|_| AppError::Internal)?;
+    Ok((id, format!("{name} <{}>", email.as_str()), role, active == 1))
+}
+
+/// Deactivates a user of the administrator's organisation; their sessions end
+/// at their next request. Removing an OLA is deactivating them.
+pub async fn deactivate(state: &AppState, admin: &CurrentUser, email: &str) -> Result<(), AppError> {
+    require_administrator(admin)?;
+    let (id, subject, role, active) = member(state, admin, email).await?;
+    if id == admin.id {
+        return Err(AppError::Conflict(
+            "You cannot deactivate yourself: ask another VLSC administrator.".into(),
+        ));
+    }
+    if !active {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE users SET active = 0 WHERE id = $1 AND active = 1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        Event {
+            organisation_id: Some(admin.organisation_id),
+            actor_id: Some(admin.id),
+            action: if role == Role::OnlineAdministrator { "OLA removed" } else { "Portal user deactivated" },
+            subject,
+            before: Some("Active".into()),
+            after: Some("Deactivated".into()),
+            at: state.now_unix(),
+            ..Event::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants (`grant`) or revokes an OSM's manage-reservation permission on one
+/// of the organisation's enrollments (R3). Doing it twice changes nothing.
+pub async fn set_reservation_permission(
+    state: &AppState,
+    admin: &CurrentUser,
+    email: &str,
+    enrollment: &str,
+    grant: bool,
+) -> Result<(), AppError> {
+    require_administrator(admin)?;
+    let (id, subject, role, active) = member(state, admin, email).await?;
+    if role != Role::OnlineServicesManager || !active {
+        return Err(AppError::invalid(
+            "email",
+            "The manage-reservation permission is for active online services managers (OSMs).",
+        ));
+    }
+    if enrollment.trim().is_empty() {
+        return Err(AppError::invalid("enrollment", "Choose an enrollment."));
+    }
+    let enrollment = visible(&state.db, admin, enrollment).await.map_err(|e| match e {
+        AppError::NotFound => AppError::invalid("enrollment", "Choose one of your organisation's enrollments."),
+        other => other,
+    })?;
+    let mut tx = state.db.begin().await?;
+    let changed = if grant {
+        sqlx::query(
+            "INSERT INTO reservation_permissions (enrollment_id, user_id) VALUES ($1, $2) \
+             ON CONFLICT (enrollment_id, user_id) DO NOTHING",
+        )
+    } else {
+        sqlx::query("DELETE FROM reservation_permissions WHERE enrollment_id = $1 AND user_id = $2")
+    }
+    .bind(enrollment.id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        record(
+            &mut tx,
+            Event {
+                organisation_id: Some(admin.organisation_id),
+                enrollment_id: Some(enrollment.id),
+                actor_id: Some(admin.id),
+                action: if grant { "Reservation permission granted" } else { "Reservation permission revoked" },
+                subject: format!("{subject} on enrollment {}", enrollment.number),
+                before: Some(if grant { "No permission" } else { "Manage reservations" }.into()),
+                after: Some(if grant { "Manage reservations" } else { "No permission" }.into()),
+                at: state.now_unix(),
+                ..Event::default()
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The numbers of the organisation's enrollments, for the permission form.
+pub async fn enrollment_numbers(state: &AppState, admin: &CurrentUser) -> Result<Vec<String>, AppError> {
+    require_administrator(admin)?;
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT enrollment_number FROM enrollments WHERE customer_id = $1 ORDER BY enrollment_number LIMIT 1000",
+    )
+    .bind(admin.organisation_id)
+    .fetch_all(state.db.pool())
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_password_has_12_to_128_characters() {
+        assert!(check_new_password("short").unwrap_err().contains("at least 12"));
+        assert!(check_new_password(&"x".repeat(129)).unwrap_err().contains("at most 128"));
+        assert!(check_new_password("twelve chars").is_ok());
+    }
+}
