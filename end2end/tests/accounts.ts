@@ -4,12 +4,12 @@ export const PASSWORD = "Demo-portal-2026";
 
 /** The demo accounts, one per role, and the navigation each is offered. */
 export const ACCOUNTS = [
-  { role: "VLSC administrator", email: "admin@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "People", "Mailbox"] },
-  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Mailbox"] },
-  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Mailbox"] },
-  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Enrollments", "Reservations", "Customers", "Mailbox"] },
-  { role: "Support agent", email: "support@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Organisations", "Mailbox"] },
-  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Organisations", "Mailbox"] },
+  { role: "VLSC administrator", email: "admin@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "People", "Mailbox"] },
+  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Mailbox"] },
+  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Mailbox"] },
+  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Customers", "Mailbox"] },
+  { role: "Support agent", email: "support@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Organisations", "Mailbox"] },
+  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "ROC queue", "Organisations", "Mailbox"] },
 ] as const;
 
 /** Waits until the page can react to clicks (hydrated, or plain HTML without JS). */

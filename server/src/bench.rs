@@ -149,24 +149,7 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
         .pool_max_idle_per_host(CONNECTIONS * 2)
         .build()
         .map_err(|e| e.to_string())?;
-    let signed_in = client
-        .post(format!("{base}/api/sign-in"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "email={BENCH_USER}&password={BENCH_PASSWORD}&next=/"
-        ))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let cookie = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("vlp_session="))
-        .and_then(|v| v.split(';').next())
-        .ok_or("the benchmark user could not sign in")?
-        .to_string();
+    let cookie = sign_in_cookie(&client, &base, BENCH_USER, BENCH_PASSWORD).await?;
 
     let first_url = format!("{base}/reservations");
     let deep_url = format!("{base}/reservations?before={deep_before}");
@@ -248,4 +231,29 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
         first.per_second / ceiling.per_second
     );
     Ok(())
+}
+
+/// Signs in over HTTP as the browser does and returns the session cookie.
+pub(crate) async fn sign_in_cookie(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, String> {
+    let signed_in = client
+        .post(format!("{base}/api/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("email={email}&password={password}&next=/"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("vlp_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{email} could not sign in"))
 }

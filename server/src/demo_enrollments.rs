@@ -26,9 +26,10 @@ struct DemoEnrollment {
     osm: Option<&'static str>,
 }
 
-/// The R11 cases, one enrollment each (numbers 10000001…), and two enrollments
-/// without orders on which to try the whole activation journey.
-const CASES: [DemoEnrollment; 10] = [
+/// The R11 cases, one enrollment each (numbers 10000001…), two enrollments
+/// without orders on which to try the whole activation journey, and two on
+/// which to try contact changes (R7) without disturbing the others.
+const CASES: [DemoEnrollment; 12] = [
     DemoEnrollment {
         number: "10000001",
         name: "Online order awaiting activation",
@@ -77,6 +78,16 @@ const CASES: [DemoEnrollment; 10] = [
     DemoEnrollment {
         number: "10000010",
         name: "Ready for a first online order (second)",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000011",
+        name: "Ready for contact changes",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000012",
+        name: "Ready for contact changes (second)",
         osm: Some("osm@contoso.example"),
     },
 ];

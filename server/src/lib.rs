@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_activation;
+pub mod bench_contacts;
 pub mod config;
 pub mod demo_enrollments;
 pub mod large_data;

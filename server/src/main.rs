@@ -1,6 +1,8 @@
 //! `server [serve|migrate|seed-demo]`: see the README.
 
-use server::{bench, bench_activation, large_data, seed, startup, Application, Settings};
+use server::{
+    bench, bench_activation, bench_contacts, large_data, seed, startup, Application, Settings,
+};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -89,8 +91,12 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             let emails = numbers.get(1).copied().unwrap_or(2_000) as usize;
             bench_activation::run(settings, orders, emails).await
         }
+        "bench-cicr" => {
+            let count = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(5_000);
+            bench_contacts::run(settings, count).await
+        }
         other => Err(format!(
-            "unknown command {other:?}; use serve, migrate, seed-demo, generate-large, bench or bench-activation"
+            "unknown command {other:?}; use serve, migrate, seed-demo, generate-large, bench, bench-activation or bench-cicr"
         )),
     }
 }

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
-fn ChangeTable(caption: &'static str, changes: Result<Vec<ChangeSummary>, AppError>) -> impl IntoView {
+fn ChangeTable(
+    caption: &'static str,
+    changes: Result<Vec<ChangeSummary>, AppError>,
+) -> impl IntoView {
     match changes {
         Ok(list) if list.is_empty() => view! { <p>"No change requests."</p> }.into_any(),
         Ok(list) => view! {

@@ -5,12 +5,12 @@
 
 mod form;
 mod list;
-pub mod routing;
-mod tracker;
 #[cfg(feature = "ssr")]
 pub mod propagation;
+pub mod routing;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+mod tracker;
 
 pub use form::ContactChangeForm;
 pub use list::{ChangesPage, RocQueuePage};
@@ -171,7 +171,14 @@ pub async fn decide_contact_change(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            ssr::decide(&state, &user, &reference, decision.as_deref().unwrap_or_default(), &comment).await
+            ssr::decide(
+                &state,
+                &user,
+                &reference,
+                decision.as_deref().unwrap_or_default(),
+                &comment,
+            )
+            .await
         }
         .await,
     )

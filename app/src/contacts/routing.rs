@@ -22,7 +22,8 @@ impl Route {
 }
 
 /// Guidance for whoever asks for an OLA change through a CICR (R7).
-pub const OLA_GUIDANCE: &str = "Online administrators (OLAs) are not changed by a CICR: the customer's \
+pub const OLA_GUIDANCE: &str =
+    "Online administrators (OLAs) are not changed by a CICR: the customer's \
 VLSC administrator adds or removes them in the portal, under People.";
 
 /// Reads the contact a change request names and routes it (R7). The error is

@@ -6,7 +6,9 @@ use super::{BillingDetails, ChangeSummary, ChangeTracker, ContactDetails, Hop, H
 use crate::audit::ssr::{record, Event};
 use crate::auth::CurrentUser;
 use crate::db::{Db, Tx};
-use crate::domain::{format_time, required_text, ContactType, EmailAddress, PersonName, PhoneNumber, Role};
+use crate::domain::{
+    format_time, required_text, ContactType, EmailAddress, PersonName, PhoneNumber, Role,
+};
 use crate::enrollments::ssr::{visible, Scope};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -43,7 +45,12 @@ Reload the page to see the current details, then submit your change again if it 
 
 /// The version of `contact_type` in a form's `versions` field (0: none existed).
 pub fn version_in(versions: &str, contact_type: ContactType) -> Result<i64, AppError> {
-    let stale = || AppError::invalid("form", "The form could not be read. Reload the page and try again.");
+    let stale = || {
+        AppError::invalid(
+            "form",
+            "The form could not be read. Reload the page and try again.",
+        )
+    };
     versions
         .split(',')
         .filter(|p| !p.trim().is_empty())
@@ -82,7 +89,8 @@ struct Validated {
 }
 
 fn validate(input: &ChangeInput<'_>) -> Result<Validated, AppError> {
-    let (contact_type, route) = route(input.contact).map_err(|m| AppError::invalid("contact", m))?;
+    let (contact_type, route) =
+        route(input.contact).map_err(|m| AppError::invalid("contact", m))?;
     let name = PersonName::parse(input.name).map_err(|m| AppError::invalid("name", m))?;
     let email = EmailAddress::parse(input.email).map_err(|m| AppError::invalid("email", m))?;
     let phone = PhoneNumber::parse(input.phone).map_err(|m| AppError::invalid("phone", m))?;
@@ -105,7 +113,12 @@ fn validate(input: &ChangeInput<'_>) -> Result<Validated, AppError> {
             Some(BillingDetails {
                 address: field(b.address, "billing_address", "billing address", 200)?,
                 city: field(b.city, "billing_city", "billing city", 100)?,
-                postal_code: field(b.postal_code, "billing_postal_code", "billing postal code", 20)?,
+                postal_code: field(
+                    b.postal_code,
+                    "billing_postal_code",
+                    "billing postal code",
+                    20,
+                )?,
                 country: field(b.country, "billing_country", "billing country", 60)?,
                 purchase_order: purchase_order.to_string(),
             })
@@ -265,7 +278,11 @@ pub async fn submit(
             enrollment_id: Some(enrollment.id),
             actor_id: Some(user.id),
             action: "CICR submitted",
-            subject: format!("{reference}: {} of enrollment {}", v.contact_type.label(), enrollment.number),
+            subject: format!(
+                "{reference}: {} of enrollment {}",
+                v.contact_type.label(),
+                enrollment.number
+            ),
             before: previous.as_ref().map(describe),
             after: Some(describe(&requested)),
             reason: Some(v.reason.clone()),
@@ -280,7 +297,11 @@ pub async fn submit(
     Ok(reference)
 }
 
-async fn by_request_key<'e, E>(executor: E, key: &str, user_id: i64) -> Result<Option<String>, AppError>
+async fn by_request_key<'e, E>(
+    executor: E,
+    key: &str,
+    user_id: i64,
+) -> Result<Option<String>, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -363,7 +384,12 @@ impl ChangeRow {
 /// version the request was made against, and schedules its copy to VLSC and
 /// explore.ms after the propagation delay. Opens the support ticket for an
 /// activation resend when one was asked for (R7).
-async fn apply_to_emsl(tx: &mut Tx, state: &AppState, change_id: i64, actor_id: i64) -> Result<(), AppError> {
+async fn apply_to_emsl(
+    tx: &mut Tx,
+    state: &AppState,
+    change_id: i64,
+    actor_id: i64,
+) -> Result<(), AppError> {
     let change = sqlx::query_as::<_, ChangeRow>(&format!("{CHANGE_SELECT} WHERE c.id = $1"))
         .bind(change_id)
         .fetch_one(&mut **tx)
@@ -433,7 +459,12 @@ async fn apply_to_emsl(tx: &mut Tx, state: &AppState, change_id: i64, actor_id: 
             enrollment_id: Some(change.enrollment_id),
             actor_id: Some(actor_id),
             action: "Contact changed in eMSL",
-            subject: format!("{}: {} of enrollment {}", change.reference, contact_type.label(), change.enrollment_number),
+            subject: format!(
+                "{}: {} of enrollment {}",
+                change.reference,
+                contact_type.label(),
+                change.enrollment_number
+            ),
             before: previous.as_ref().map(describe),
             after: Some(describe(&change.requested())),
             reason: Some(change.reason.clone()),
@@ -476,7 +507,8 @@ pub async fn decide(
         "reject" => false,
         _ => return Err(AppError::invalid("decision", "Choose approve or reject.")),
     };
-    let comment = required_text(comment, "comment", 500).map_err(|m| AppError::invalid("comment", m))?;
+    let comment =
+        required_text(comment, "comment", 500).map_err(|m| AppError::invalid("comment", m))?;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
     let change = sqlx::query_as::<_, ChangeRow>(&format!("{CHANGE_SELECT} WHERE c.reference = $1"))
@@ -507,8 +539,15 @@ pub async fn decide(
             organisation_id: Some(change.customer_id),
             enrollment_id: Some(change.enrollment_id),
             actor_id: Some(user.id),
-            action: if approve { "CICR approved by ROC" } else { "CICR rejected by ROC" },
-            subject: format!("{}: bill-to contact of enrollment {}", change.reference, change.enrollment_number),
+            action: if approve {
+                "CICR approved by ROC"
+            } else {
+                "CICR rejected by ROC"
+            },
+            subject: format!(
+                "{}: bill-to contact of enrollment {}",
+                change.reference, change.enrollment_number
+            ),
             before: None,
             after: Some(describe(&change.requested())),
             reason: Some(comment.clone()),
@@ -561,7 +600,11 @@ fn status_label(status: &str) -> &'static str {
 }
 
 /// The tracker of one change the caller may see.
-pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> Result<ChangeTracker, AppError> {
+pub async fn tracker(
+    state: &AppState,
+    user: &CurrentUser,
+    reference: &str,
+) -> Result<ChangeTracker, AppError> {
     let db = &state.db;
     let scope = Scope::of(user);
     let change = sqlx::query_as::<_, ChangeRow>(&format!(
@@ -576,9 +619,17 @@ pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> R
     let contact_type = change.contact_type()?;
     let manual = change.route == "manual";
     let mut hops = vec![Hop {
-        system: if manual { "Submitted (CICR form)".into() } else { "Submitted (VLCM)".into() },
+        system: if manual {
+            "Submitted (CICR form)".into()
+        } else {
+            "Submitted (VLCM)".into()
+        },
         state: HopState::Done,
-        detail: format!("By {} on {}.", change.submitted_by_name, format_time(change.submitted_at)),
+        detail: format!(
+            "By {} on {}.",
+            change.submitted_by_name,
+            format_time(change.submitted_at)
+        ),
         shows: None,
     }];
     if manual {
@@ -589,7 +640,8 @@ pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> R
             "awaiting_roc" => Hop {
                 system: "Operations center (ROC) queue".into(),
                 state: HopState::Waiting,
-                detail: "Logged through CLT; waiting for a ROC operator to approve or reject it.".into(),
+                detail: "Logged through CLT; waiting for a ROC operator to approve or reject it."
+                    .into(),
                 shows: None,
             },
             "rejected" => Hop {
@@ -636,7 +688,10 @@ pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> R
     .bind(change.id)
     .fetch_all(db.pool())
     .await?;
-    for (system, label) in [("vlsc", "VLSC (customer pages)"), ("explore", "explore.ms (partner pages)")] {
+    for (system, label) in [
+        ("vlsc", "VLSC (customer pages)"),
+        ("explore", "explore.ms (partner pages)"),
+    ] {
         let job = jobs.iter().find(|(s, ..)| s == system);
         let copy = copy_of(db, change.enrollment_id, &change.contact_type, system).await?;
         let superseded = match (&copy, change.applied_version) {
@@ -644,12 +699,21 @@ pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> R
             _ => false,
         };
         let (state, detail) = match job {
-            Some((_, _, Some(done))) => (HopState::Done, format!("Shows the change since {}.", format_time(*done))),
+            Some((_, _, Some(done))) => (
+                HopState::Done,
+                format!("Shows the change since {}.", format_time(*done)),
+            ),
             Some((_, due, None)) => (
                 HopState::Waiting,
-                format!("Expected by {} (changes reach every system about 24 hours after eMSL).", format_time(*due)),
+                format!(
+                    "Expected by {} (changes reach every system about 24 hours after eMSL).",
+                    format_time(*due)
+                ),
             ),
-            None if change.status == "rejected" => (HopState::Stopped, "Not changed: the request was rejected.".into()),
+            None if change.status == "rejected" => (
+                HopState::Stopped,
+                "Not changed: the request was rejected.".into(),
+            ),
             None => (HopState::Waiting, "Follows once eMSL has changed.".into()),
         };
         let detail = if superseded {
@@ -665,10 +729,11 @@ pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> R
         });
     }
     let resend = if change.resend_activation == 1 {
-        let ticket = sqlx::query_scalar::<_, i64>("SELECT id FROM support_tickets WHERE change_id = $1")
-            .bind(change.id)
-            .fetch_optional(db.pool())
-            .await?;
+        let ticket =
+            sqlx::query_scalar::<_, i64>("SELECT id FROM support_tickets WHERE change_id = $1")
+                .bind(change.id)
+                .fetch_optional(db.pool())
+                .await?;
         Some(match ticket {
             Some(id) => format!("Support ticket #{id} asks support to send the activation email again (R7)."),
             None => "A support ticket to send the activation email again opens once eMSL has changed (R7).".into(),
@@ -676,13 +741,16 @@ pub async fn tracker(state: &AppState, user: &CurrentUser, reference: &str) -> R
     } else {
         None
     };
-    let billing = change.billing_address.as_ref().map(|address| BillingDetails {
-        address: address.clone(),
-        city: change.billing_city.clone().unwrap_or_default(),
-        postal_code: change.billing_postal_code.clone().unwrap_or_default(),
-        country: change.billing_country.clone().unwrap_or_default(),
-        purchase_order: change.purchase_order.clone().unwrap_or_default(),
-    });
+    let billing = change
+        .billing_address
+        .as_ref()
+        .map(|address| BillingDetails {
+            address: address.clone(),
+            city: change.billing_city.clone().unwrap_or_default(),
+            postal_code: change.billing_postal_code.clone().unwrap_or_default(),
+            country: change.billing_country.clone().unwrap_or_default(),
+            purchase_order: change.purchase_order.clone().unwrap_or_default(),
+        });
     Ok(ChangeTracker {
         reference: change.reference.clone(),
         enrollment_number: change.enrollment_number.clone(),
@@ -735,7 +803,11 @@ impl SummaryRow {
 
 /// The latest 200 changes the caller may see; `awaiting_roc` keeps the ROC
 /// queue only, oldest first, which only operators see.
-pub async fn list(db: &Db, user: &CurrentUser, awaiting_roc: bool) -> Result<Vec<ChangeSummary>, AppError> {
+pub async fn list(
+    db: &Db,
+    user: &CurrentUser,
+    awaiting_roc: bool,
+) -> Result<Vec<ChangeSummary>, AppError> {
     if awaiting_roc && !matches!(user.role, Role::RocOperator | Role::SupportAgent) {
         return Err(AppError::Forbidden(
             "The operations-center queue is for ROC operators.".into(),
@@ -778,10 +850,16 @@ mod tests {
 
     #[test]
     fn a_forms_versions_name_each_contact() {
-        let field = versions_field(&[(ContactType::Primary, 3), (ContactType::OnlineServicesManager, 1)]);
+        let field = versions_field(&[
+            (ContactType::Primary, 3),
+            (ContactType::OnlineServicesManager, 1),
+        ]);
         assert_eq!(field, "pri:3,osm:1");
         assert_eq!(version_in(&field, ContactType::Primary), Ok(3));
-        assert_eq!(version_in(&field, ContactType::OnlineServicesManager), Ok(1));
+        assert_eq!(
+            version_in(&field, ContactType::OnlineServicesManager),
+            Ok(1)
+        );
         assert_eq!(version_in(&field, ContactType::BillTo), Ok(0));
         assert!(version_in("pri:x", ContactType::Primary).is_err());
     }

@@ -88,8 +88,13 @@ pub fn required_text(input: &str, label: &str, max: usize) -> Result<String, Str
     if value.chars().count() > max {
         return Err(format!("The {label} has at most {max} characters."));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-        return Err(format!("The {label} holds characters that cannot be stored."));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(format!(
+            "The {label} holds characters that cannot be stored."
+        ));
     }
     Ok(value.to_string())
 }
@@ -100,29 +105,57 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_checked() {
-        assert_eq!(PersonName::parse("  Ana   María O'Neil ").unwrap().as_str(), "Ana María O'Neil");
+        assert_eq!(
+            PersonName::parse("  Ana   María O'Neil ").unwrap().as_str(),
+            "Ana María O'Neil"
+        );
         assert_eq!(PersonName::parse(""), Err("Enter a name.".into()));
         assert!(PersonName::parse("A").unwrap_err().contains("at least 2"));
-        assert!(PersonName::parse(&"a".repeat(101)).unwrap_err().contains("at most 100"));
-        assert!(PersonName::parse("<script>").unwrap_err().contains("letters"));
-        assert!(PersonName::parse("Agent 007").unwrap_err().contains("letters"));
+        assert!(PersonName::parse(&"a".repeat(101))
+            .unwrap_err()
+            .contains("at most 100"));
+        assert!(PersonName::parse("<script>")
+            .unwrap_err()
+            .contains("letters"));
+        assert!(PersonName::parse("Agent 007")
+            .unwrap_err()
+            .contains("letters"));
         assert!(PersonName::parse("--").unwrap_err().contains("letter"));
     }
 
     #[test]
     fn phone_numbers_need_7_to_15_digits() {
-        assert_eq!(PhoneNumber::parse(" +1 (425) 555-0100 ").unwrap().as_str(), "+1 (425) 555-0100");
+        assert_eq!(
+            PhoneNumber::parse(" +1 (425) 555-0100 ").unwrap().as_str(),
+            "+1 (425) 555-0100"
+        );
         assert!(PhoneNumber::parse("").unwrap_err().contains("Enter"));
-        assert!(PhoneNumber::parse("555 01").unwrap_err().contains("at least 7"));
-        assert!(PhoneNumber::parse("+1234567890123456").unwrap_err().contains("at most 15"));
-        assert!(PhoneNumber::parse("call me").unwrap_err().contains("digits"));
-        assert!(PhoneNumber::parse("12+34567890").unwrap_err().contains("digits"));
+        assert!(PhoneNumber::parse("555 01")
+            .unwrap_err()
+            .contains("at least 7"));
+        assert!(PhoneNumber::parse("+1234567890123456")
+            .unwrap_err()
+            .contains("at most 15"));
+        assert!(PhoneNumber::parse("call me")
+            .unwrap_err()
+            .contains("digits"));
+        assert!(PhoneNumber::parse("12+34567890")
+            .unwrap_err()
+            .contains("digits"));
     }
 
     #[test]
     fn required_text_names_its_field() {
-        assert_eq!(required_text(" Main St 1 ", "billing address", 200), Ok("Main St 1".into()));
-        assert_eq!(required_text("  ", "city", 100), Err("Enter the city.".into()));
-        assert!(required_text(&"x".repeat(11), "country", 10).unwrap_err().contains("at most 10"));
+        assert_eq!(
+            required_text(" Main St 1 ", "billing address", 200),
+            Ok("Main St 1".into())
+        );
+        assert_eq!(
+            required_text("  ", "city", 100),
+            Err("Enter the city.".into())
+        );
+        assert!(required_text(&"x".repeat(11), "country", 10)
+            .unwrap_err()
+            .contains("at most 10"));
     }
 }

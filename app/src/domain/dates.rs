@@ -32,7 +32,14 @@ pub fn format_date(date: Date) -> String {
 /// A moment as people read it on the portal's pages: `2026-11-02 09:00 UTC`.
 pub fn format_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| format!("{} {:02}:{:02} UTC", format_date(t.date()), t.hour(), t.minute()))
+        .map(|t| {
+            format!(
+                "{} {:02}:{:02} UTC",
+                format_date(t.date()),
+                t.hour(),
+                t.minute()
+            )
+        })
         .unwrap_or_default()
 }
 

@@ -1,6 +1,6 @@
 use super::{get_enrollment, EnrollmentDetail};
-use crate::error::AppError;
 use crate::contacts::{ContactChangeForm, RequestContactChange};
+use crate::error::AppError;
 use crate::orders::{PlaceOrder, PlaceOrderForm};
 use crate::reservations::{CancelReservation, Reserve, ReserveForm};
 use crate::shell::FormError;

@@ -316,7 +316,11 @@ impl ContactView {
 }
 
 /// An enrollment's contacts as the system the viewer uses shows them.
-async fn contacts_seen_by(db: &Db, user: &CurrentUser, enrollment_id: i64) -> Result<Vec<Contact>, AppError> {
+async fn contacts_seen_by(
+    db: &Db,
+    user: &CurrentUser,
+    enrollment_id: i64,
+) -> Result<Vec<Contact>, AppError> {
     let rows = match ContactView::of(user.role) {
         ContactView::Emsl => {
             sqlx::query_as::<_, (String, String, String, String)>(

@@ -55,7 +55,11 @@ pub fn PersonRow(
     enrollments: Vec<String>,
 ) -> impl IntoView {
     let is_osm = person.role == Role::OnlineServicesManager && person.active;
-    let remove_label = if person.role == Role::OnlineAdministrator { "Remove OLA" } else { "Deactivate" };
+    let remove_label = if person.role == Role::OnlineAdministrator {
+        "Remove OLA"
+    } else {
+        "Deactivate"
+    };
     let revoke_forms = person
         .reservation_enrollments
         .clone()

@@ -45,9 +45,14 @@ pub struct NewPerson<'a> {
 
 /// Adds a portal user to the administrator's organisation. Submitting the
 /// same person again (a double click) changes nothing.
-pub async fn add(state: &AppState, admin: &CurrentUser, person: NewPerson<'_>) -> Result<(), AppError> {
+pub async fn add(
+    state: &AppState,
+    admin: &CurrentUser,
+    person: NewPerson<'_>,
+) -> Result<(), AppError> {
     require_administrator(admin)?;
-    let name = PersonName::parse(person.display_name).map_err(|m| AppError::invalid("display_name", m))?;
+    let name =
+        PersonName::parse(person.display_name).map_err(|m| AppError::invalid("display_name", m))?;
     let email = EmailAddress::parse(person.email).map_err(|m| AppError::invalid("email", m))?;
     let role = Role::parse(person.role.trim())
         .ok()
@@ -104,7 +109,11 @@ pub async fn add(state: &AppState, admin: &CurrentUser, person: NewPerson<'_>) -
     Ok(())
 }
 
-async fn member(state: &AppState, admin: &CurrentUser, email: &str) -> Result<(i64, String, Role, bool), AppError> {
+async fn member(
+    state: &AppState,
+    admin: &CurrentUser,
+    email: &str,
+) -> Result<(i64, String, Role, bool), AppError> {
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
     let (id, name, role, active) = sqlx::query_as::<_, (i64, String, String, i64)>(
         "SELECT id, display_name, role, active FROM users WHERE email = $1 AND organisation_id = $2",
@@ -115,12 +124,21 @@ async fn member(state: &AppState, admin: &CurrentUser, email: &str) -> Result<(i
     .await?
     .ok_or(AppError::NotFound)?;
     let role = Role::parse(&role).map_err(|_| AppError::Internal)?;
-    Ok((id, format!("{name} <{}>", email.as_str()), role, active == 1))
+    Ok((
+        id,
+        format!("{name} <{}>", email.as_str()),
+        role,
+        active == 1,
+    ))
 }
 
 /// Deactivates a user of the administrator's organisation; their sessions end
 /// at their next request. Removing an OLA is deactivating them.
-pub async fn deactivate(state: &AppState, admin: &CurrentUser, email: &str) -> Result<(), AppError> {
+pub async fn deactivate(
+    state: &AppState,
+    admin: &CurrentUser,
+    email: &str,
+) -> Result<(), AppError> {
     require_administrator(admin)?;
     let (id, subject, role, active) = member(state, admin, email).await?;
     if id == admin.id {
@@ -141,7 +159,11 @@ pub async fn deactivate(state: &AppState, admin: &CurrentUser, email: &str) -> R
         Event {
             organisation_id: Some(admin.organisation_id),
             actor_id: Some(admin.id),
-            action: if role == Role::OnlineAdministrator { "OLA removed" } else { "Portal user deactivated" },
+            action: if role == Role::OnlineAdministrator {
+                "OLA removed"
+            } else {
+                "Portal user deactivated"
+            },
             subject,
             before: Some("Active".into()),
             after: Some("Deactivated".into()),
@@ -174,10 +196,15 @@ pub async fn set_reservation_permission(
     if enrollment.trim().is_empty() {
         return Err(AppError::invalid("enrollment", "Choose an enrollment."));
     }
-    let enrollment = visible(&state.db, admin, enrollment).await.map_err(|e| match e {
-        AppError::NotFound => AppError::invalid("enrollment", "Choose one of your organisation's enrollments."),
-        other => other,
-    })?;
+    let enrollment = visible(&state.db, admin, enrollment)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::invalid(
+                "enrollment",
+                "Choose one of your organisation's enrollments.",
+            ),
+            other => other,
+        })?;
     let mut tx = state.db.begin().await?;
     let changed = if grant {
         sqlx::query(
@@ -199,10 +226,28 @@ pub async fn set_reservation_permission(
                 organisation_id: Some(admin.organisation_id),
                 enrollment_id: Some(enrollment.id),
                 actor_id: Some(admin.id),
-                action: if grant { "Reservation permission granted" } else { "Reservation permission revoked" },
+                action: if grant {
+                    "Reservation permission granted"
+                } else {
+                    "Reservation permission revoked"
+                },
                 subject: format!("{subject} on enrollment {}", enrollment.number),
-                before: Some(if grant { "No permission" } else { "Manage reservations" }.into()),
-                after: Some(if grant { "Manage reservations" } else { "No permission" }.into()),
+                before: Some(
+                    if grant {
+                        "No permission"
+                    } else {
+                        "Manage reservations"
+                    }
+                    .into(),
+                ),
+                after: Some(
+                    if grant {
+                        "Manage reservations"
+                    } else {
+                        "No permission"
+                    }
+                    .into(),
+                ),
                 at: state.now_unix(),
                 ..Event::default()
             },
@@ -214,7 +259,10 @@ pub async fn set_reservation_permission(
 }
 
 /// The numbers of the organisation's enrollments, for the permission form.
-pub async fn enrollment_numbers(state: &AppState, admin: &CurrentUser) -> Result<Vec<String>, AppError> {
+pub async fn enrollment_numbers(
+    state: &AppState,
+    admin: &CurrentUser,
+) -> Result<Vec<String>, AppError> {
     require_administrator(admin)?;
     Ok(sqlx::query_scalar::<_, String>(
         "SELECT enrollment_number FROM enrollments WHERE customer_id = $1 ORDER BY enrollment_number LIMIT 1000",
@@ -230,8 +278,12 @@ mod tests {
 
     #[test]
     fn a_first_password_has_12_to_128_characters() {
-        assert!(check_new_password("short").unwrap_err().contains("at least 12"));
-        assert!(check_new_password(&"x".repeat(129)).unwrap_err().contains("at most 128"));
+        assert!(check_new_password("short")
+            .unwrap_err()
+            .contains("at least 12"));
+        assert!(check_new_password(&"x".repeat(129))
+            .unwrap_err()
+            .contains("at most 128"));
         assert!(check_new_password("twelve chars").is_ok());
     }
 }

@@ -119,7 +119,14 @@ pub async fn change_reservation_permission(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            management::set_reservation_permission(&state, &user, &email, &enrollment, grant == "true").await
+            management::set_reservation_permission(
+                &state,
+                &user,
+                &email,
+                &enrollment,
+                grant == "true",
+            )
+            .await
         }
         .await,
     )

@@ -3,8 +3,8 @@ use super::{
     list_customers, list_organisations, list_people, organisation_enrollment_numbers, AddPerson,
     ChangeReservationPermission, DeactivatePerson, OrganisationSummary,
 };
-use crate::shell::FormError;
 use crate::error::AppError;
+use crate::shell::FormError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,7 +22,13 @@ pub fn PeoplePage() -> impl IntoView {
     let deactivate = ServerAction::<DeactivatePerson>::new();
     let permission = ServerAction::<ChangeReservationPermission>::new();
     let people = Resource::new(
-        move || (add.version().get(), deactivate.version().get(), permission.version().get()),
+        move || {
+            (
+                add.version().get(),
+                deactivate.version().get(),
+                permission.version().get(),
+            )
+        },
         |_| async { (list_people().await, organisation_enrollment_numbers().await) },
     );
     let row_error = Signal::derive(move || {

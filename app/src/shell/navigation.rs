@@ -63,7 +63,11 @@ mod tests {
     #[test]
     fn only_roc_operators_are_offered_the_operations_center_queue() {
         for role in Role::ALL {
-            assert_eq!(labels(role).contains(&"ROC queue"), role == Role::RocOperator, "{role}");
+            assert_eq!(
+                labels(role).contains(&"ROC queue"),
+                role == Role::RocOperator,
+                "{role}"
+            );
         }
     }
 }

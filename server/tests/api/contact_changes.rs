@@ -14,8 +14,11 @@ const PARTNER: &str = "pat@fabrikam.example";
 const ROC: &str = "roc@ops.example";
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// A form's fields, as the browser posts them.
+type Fields = Vec<(&'static str, String)>;
+
 /// A CICR form as the partner fills it in, changing the fixture's OSM.
-fn osm_change(key: &str) -> Vec<(&'static str, String)> {
+fn osm_change(key: &str) -> Fields {
     vec![
         ("enrollment", OWN.into()),
         ("contact", "osm".into()),
@@ -28,7 +31,11 @@ fn osm_change(key: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn with(mut fields: Vec<(&'static str, String)>, name: &'static str, value: &str) -> Vec<(&'static str, String)> {
+fn with(
+    mut fields: Vec<(&'static str, String)>,
+    name: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
     fields.retain(|(k, _)| *k != name);
     fields.push((name, value.into()));
     fields
@@ -46,9 +53,14 @@ fn bill_to_change(key: &str) -> Vec<(&'static str, String)> {
     fields
 }
 
-async fn submit(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -> reqwest::Response {
+async fn submit(
+    app: &TestApp,
+    cookie: &str,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.call_with("/api/request-contact-change", &fields, cookie).await
+    app.call_with("/api/request-contact-change", &fields, cookie)
+        .await
 }
 
 async fn submitted(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -> String {
@@ -59,7 +71,9 @@ async fn submitted(app: &TestApp, cookie: &str, fields: &[(&'static str, String)
 }
 
 async fn tracker(app: &TestApp, cookie: &str, reference: &str) -> ChangeTracker {
-    let response = app.call_with("/api/contact-change", &[("reference", reference)], cookie).await;
+    let response = app
+        .call_with("/api/contact-change", &[("reference", reference)], cookie)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
@@ -98,7 +112,9 @@ fn hop_detail(t: &ChangeTracker, system: &str) -> String {
 }
 
 // R7: PRI, NTC and OSM change "no touch": eMSL at once, VLSC and explore.ms after the delay.
-async fn r7_contract_contacts_change_in_emsl_at_once_and_everywhere_after_the_delay(backend: Backend) {
+async fn r7_contract_contacts_change_in_emsl_at_once_and_everywhere_after_the_delay(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     fixture(&app).await;
     let pat = app.signed_in(PARTNER).await;
@@ -109,28 +125,47 @@ async fn r7_contract_contacts_change_in_emsl_at_once_and_everywhere_after_the_de
         fields = with(fields, "email", &email);
         fields = with(fields, "versions", version);
         let reference = submitted(&app, &pat, &fields).await;
-        assert_eq!(shown_email(&app, "emsl", contact).await.as_deref(), Some(email.as_str()));
-        assert_ne!(shown_email(&app, "vlsc", contact).await.as_deref(), Some(email.as_str()));
+        assert_eq!(
+            shown_email(&app, "emsl", contact).await.as_deref(),
+            Some(email.as_str())
+        );
+        assert_ne!(
+            shown_email(&app, "vlsc", contact).await.as_deref(),
+            Some(email.as_str())
+        );
         let t = tracker(&app, &pat, &reference).await;
         assert!(t.route_label.contains("No touch"), "{}", t.route_label);
-        assert!(hop_detail(&t, "VLSC").starts_with("Waiting: Expected by 2026-11-03 09:00 UTC"), "{}", hop_detail(&t, "VLSC"));
+        assert!(
+            hop_detail(&t, "VLSC").starts_with("Waiting: Expected by 2026-11-03 09:00 UTC"),
+            "{}",
+            hop_detail(&t, "VLSC")
+        );
         assert!(!t.complete);
     }
     app.clock.advance(DAY - Duration::from_secs(60));
     app.work().await;
-    assert_ne!(shown_email(&app, "explore", "osm").await.as_deref(), Some("new-osm@contoso.example"), "too early");
+    assert_ne!(
+        shown_email(&app, "explore", "osm").await.as_deref(),
+        Some("new-osm@contoso.example"),
+        "too early"
+    );
     app.clock.advance(Duration::from_secs(60));
     app.work().await;
     for contact in ["osm", "pri", "ntc"] {
         let email = format!("new-{contact}@contoso.example");
         for system in ["vlsc", "explore"] {
-            assert_eq!(shown_email(&app, system, contact).await.as_deref(), Some(email.as_str()), "{system} {contact}");
+            assert_eq!(
+                shown_email(&app, system, contact).await.as_deref(),
+                Some(email.as_str()),
+                "{system} {contact}"
+            );
         }
     }
     let pat = app.signed_in(PARTNER).await;
     let t = tracker(&app, &pat, "CICR-000001").await;
     assert!(t.complete, "{t:?}");
-    assert!(hop_detail(&t, "explore.ms").starts_with("Done: Shows the change since 2026-11-03 09:00 UTC"));
+    assert!(hop_detail(&t, "explore.ms")
+        .starts_with("Done: Shows the change since 2026-11-03 09:00 UTC"));
 }
 
 // R7: bill-to needs a manual CICR that a ROC operator approves before eMSL changes.
@@ -139,7 +174,11 @@ async fn r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates(backend:
     fixture(&app).await;
     let pat = app.signed_in(PARTNER).await;
     let reference = submitted(&app, &pat, &with(bill_to_change("b1"), "versions", "")).await;
-    assert_eq!(shown_email(&app, "emsl", "bill_to").await, None, "eMSL changed before approval");
+    assert_eq!(
+        shown_email(&app, "emsl", "bill_to").await,
+        None,
+        "eMSL changed before approval"
+    );
     let roc = app.signed_in(ROC).await;
     let queue: Vec<app::contacts::ChangeSummary> = app
         .call_with("/api/contact-changes", &[("awaiting_roc", "true")], &roc)
@@ -154,18 +193,49 @@ async fn r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates(backend:
     assert_eq!(t.billing.as_ref().unwrap().city, "Redmond");
 
     let missing = app
-        .call_with("/api/decide-contact-change", &[("reference", &reference), ("decision", "approve"), ("comment", " ")], &roc)
+        .call_with(
+            "/api/decide-contact-change",
+            &[
+                ("reference", &reference),
+                ("decision", "approve"),
+                ("comment", " "),
+            ],
+            &roc,
+        )
         .await;
     assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let approved = app
-        .call_with("/api/decide-contact-change", &[("reference", &reference), ("decision", "approve"), ("comment", "Matches the signed form")], &roc)
+        .call_with(
+            "/api/decide-contact-change",
+            &[
+                ("reference", &reference),
+                ("decision", "approve"),
+                ("comment", "Matches the signed form"),
+            ],
+            &roc,
+        )
         .await;
     assert_eq!(approved.status(), StatusCode::OK);
-    assert_eq!(shown_email(&app, "emsl", "bill_to").await.as_deref(), Some("robin@contoso.example"));
+    assert_eq!(
+        shown_email(&app, "emsl", "bill_to").await.as_deref(),
+        Some("robin@contoso.example")
+    );
     let again = app
-        .call_with("/api/decide-contact-change", &[("reference", &reference), ("decision", "reject"), ("comment", "Oops")], &roc)
+        .call_with(
+            "/api/decide-contact-change",
+            &[
+                ("reference", &reference),
+                ("decision", "reject"),
+                ("comment", "Oops"),
+            ],
+            &roc,
+        )
         .await;
-    assert_eq!(again.status(), StatusCode::CONFLICT, "a decision is taken once");
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "a decision is taken once"
+    );
 
     app.clock.advance(DAY);
     app.work().await;
@@ -173,7 +243,10 @@ async fn r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates(backend:
     let t = tracker(&app, &pat, &reference).await;
     assert!(t.complete, "{t:?}");
     assert!(hop_detail(&t, "Operations center").contains("Approved by Test User"));
-    assert_eq!(shown_email(&app, "explore", "bill_to").await.as_deref(), Some("robin@contoso.example"));
+    assert_eq!(
+        shown_email(&app, "explore", "bill_to").await.as_deref(),
+        Some("robin@contoso.example")
+    );
 }
 
 // R7: a rejected bill-to change changes nothing anywhere.
@@ -184,7 +257,15 @@ async fn r7_a_rejected_bill_to_change_changes_nothing(backend: Backend) {
     let reference = submitted(&app, &pat, &with(bill_to_change("b1"), "versions", "")).await;
     let roc = app.signed_in(ROC).await;
     let rejected = app
-        .call_with("/api/decide-contact-change", &[("reference", &reference), ("decision", "reject"), ("comment", "No signed form")], &roc)
+        .call_with(
+            "/api/decide-contact-change",
+            &[
+                ("reference", &reference),
+                ("decision", "reject"),
+                ("comment", "No signed form"),
+            ],
+            &roc,
+        )
         .await;
     assert_eq!(rejected.status(), StatusCode::OK);
     app.clock.advance(DAY * 2);
@@ -205,7 +286,9 @@ async fn r7_an_ola_change_is_refused_with_the_guidance(backend: Backend) {
     let response = submit(&app, &pat, &with(osm_change("o1"), "contact", "ola")).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error: AppError = response.json().await.unwrap();
-    let message = error.for_field("contact").expect("the contact field is named");
+    let message = error
+        .for_field("contact")
+        .expect("the contact field is named");
     assert!(message.contains("VLSC administrator"), "{message}");
     assert_eq!(count(&app, "contact_changes").await, 0);
 }
@@ -215,16 +298,33 @@ async fn r7_asking_for_the_activation_email_again_opens_a_support_ticket(backend
     let app = spawn_app(backend).await;
     fixture(&app).await;
     let pat = app.signed_in(PARTNER).await;
-    let reference = submitted(&app, &pat, &with(osm_change("r1"), "resend_activation", "true")).await;
+    let reference = submitted(
+        &app,
+        &pat,
+        &with(osm_change("r1"), "resend_activation", "true"),
+    )
+    .await;
     let tickets = sqlx::query_as::<_, (String, String)>("SELECT kind, status FROM support_tickets")
         .fetch_all(app.db.pool())
         .await
         .unwrap();
-    assert_eq!(tickets, vec![("resend_activation".to_string(), "open".to_string())]);
+    assert_eq!(
+        tickets,
+        vec![("resend_activation".to_string(), "open".to_string())]
+    );
     let t = tracker(&app, &pat, &reference).await;
     assert!(t.resend.unwrap().contains("Support ticket #"));
     // A bill-to change opens its ticket only when approved.
-    submitted(&app, &pat, &with(with(bill_to_change("r2"), "versions", ""), "resend_activation", "true")).await;
+    submitted(
+        &app,
+        &pat,
+        &with(
+            with(bill_to_change("r2"), "versions", ""),
+            "resend_activation",
+            "true",
+        ),
+    )
+    .await;
     assert_eq!(count(&app, "support_tickets").await, 1);
 }
 
@@ -233,36 +333,93 @@ async fn each_invalid_field_is_named_and_nothing_is_written(backend: Backend) {
     let app = spawn_app(backend).await;
     fixture(&app).await;
     let pat = app.signed_in(PARTNER).await;
-    let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
-        (with(osm_change("v"), "contact", ""), "contact", "Choose the contact"),
-        (with(osm_change("v"), "contact", "cfo"), "contact", "from the list"),
+    let cases: Vec<(Fields, &str, &str)> = vec![
+        (
+            with(osm_change("v"), "contact", ""),
+            "contact",
+            "Choose the contact",
+        ),
+        (
+            with(osm_change("v"), "contact", "cfo"),
+            "contact",
+            "from the list",
+        ),
         (with(osm_change("v"), "name", " "), "name", "Enter a name"),
         (with(osm_change("v"), "name", "R2-D2"), "name", "letters"),
-        (with(osm_change("v"), "email", "robin.contoso.example"), "email", "like name@example.com"),
-        (with(osm_change("v"), "email", ""), "email", "Enter an email address"),
-        (with(osm_change("v"), "phone", "call me"), "phone", "digits"),
-        (with(osm_change("v"), "phone", "123"), "phone", "at least 7 digits"),
-        (with(osm_change("v"), "reason", ""), "reason", "Enter the reason for the change"),
-        (with(bill_to_change("v"), "billing_address", ""), "billing_address", "Enter the billing address"),
-        (with(bill_to_change("v"), "billing_city", ""), "billing_city", "Enter the billing city"),
-        (with(bill_to_change("v"), "billing_postal_code", ""), "billing_postal_code", "Enter the billing postal code"),
-        (with(bill_to_change("v"), "billing_country", ""), "billing_country", "Enter the billing country"),
         (
-            with(with(with(osm_change("v"), "email", "osm@contoso.example"), "name", "Sam"), "phone", "+1 425 555 0100"),
+            with(osm_change("v"), "email", "robin.contoso.example"),
+            "email",
+            "like name@example.com",
+        ),
+        (
+            with(osm_change("v"), "email", ""),
+            "email",
+            "Enter an email address",
+        ),
+        (with(osm_change("v"), "phone", "call me"), "phone", "digits"),
+        (
+            with(osm_change("v"), "phone", "123"),
+            "phone",
+            "at least 7 digits",
+        ),
+        (
+            with(osm_change("v"), "reason", ""),
+            "reason",
+            "Enter the reason for the change",
+        ),
+        (
+            with(bill_to_change("v"), "billing_address", ""),
+            "billing_address",
+            "Enter the billing address",
+        ),
+        (
+            with(bill_to_change("v"), "billing_city", ""),
+            "billing_city",
+            "Enter the billing city",
+        ),
+        (
+            with(bill_to_change("v"), "billing_postal_code", ""),
+            "billing_postal_code",
+            "Enter the billing postal code",
+        ),
+        (
+            with(bill_to_change("v"), "billing_country", ""),
+            "billing_country",
+            "Enter the billing country",
+        ),
+        (
+            with(
+                with(
+                    with(osm_change("v"), "email", "osm@contoso.example"),
+                    "name",
+                    "Sam",
+                ),
+                "phone",
+                "+1 425 555 0100",
+            ),
             "name",
             "already the contact's details",
         ),
     ];
     for (fields, field, expected) in cases {
         let response = submit(&app, &pat, &fields).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
         let error: AppError = response.json().await.unwrap();
-        let message = error.for_field(field).unwrap_or_else(|| panic!("{field}: {error:?}"));
+        let message = error
+            .for_field(field)
+            .unwrap_or_else(|| panic!("{field}: {error:?}"));
         assert!(message.contains(expected), "{field}: {message}");
     }
     assert_eq!(count(&app, "contact_changes").await, 0);
     assert_eq!(count(&app, "audit_trail").await, 0);
-    assert_eq!(shown_email(&app, "emsl", "osm").await.as_deref(), Some("osm@contoso.example"));
+    assert_eq!(
+        shown_email(&app, "emsl", "osm").await.as_deref(),
+        Some("osm@contoso.example")
+    );
 }
 
 // A double click, a resubmission or a retry creates one CICR.
@@ -293,14 +450,23 @@ async fn two_changes_to_one_contact_at_once_one_wins(backend: Backend) {
     let mut statuses = [a.status(), b.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
-    let loser = if a.status() == StatusCode::CONFLICT { a } else { b };
+    let loser = if a.status() == StatusCode::CONFLICT {
+        a
+    } else {
+        b
+    };
     let message = loser.json::<AppError>().await.unwrap().to_string();
     assert!(message.contains("changed since you opened"), "{message}");
     assert_eq!(count(&app, "contact_changes").await, 1);
     let emsl = shown_email(&app, "emsl", "osm").await.unwrap();
     assert!(emsl == "first@contoso.example" || emsl == "second@contoso.example");
     // A form opened before the change is refused too.
-    let stale = submit(&app, &pat, &with(osm_change("late"), "email", "late@contoso.example")).await;
+    let stale = submit(
+        &app,
+        &pat,
+        &with(osm_change("late"), "email", "late@contoso.example"),
+    )
+    .await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
 }
 
@@ -308,7 +474,13 @@ async fn two_changes_to_one_contact_at_once_one_wins(backend: Backend) {
 async fn only_the_customers_partner_submits_a_cicr(backend: Backend) {
     let app = spawn_app(backend).await;
     fixture(&app).await;
-    for email in ["admin@contoso.example", "ola@contoso.example", "osm@contoso.example", "support@ops.example", ROC] {
+    for email in [
+        "admin@contoso.example",
+        "ola@contoso.example",
+        "osm@contoso.example",
+        "support@ops.example",
+        ROC,
+    ] {
         let cookie = app.signed_in(email).await;
         let response = submit(&app, &cookie, &osm_change(email)).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{email}");
@@ -319,7 +491,11 @@ async fn only_the_customers_partner_submits_a_cicr(backend: Backend) {
     }
     let pat = app.signed_in(PARTNER).await;
     let other = submit(&app, &pat, &with(osm_change("x"), "enrollment", OTHER)).await;
-    assert_eq!(other.status(), StatusCode::NOT_FOUND, "another partner's customer");
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "another partner's customer"
+    );
     assert_eq!(count(&app, "contact_changes").await, 0);
     let anonymous = submit(&app, "", &osm_change("anonymous")).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
@@ -334,27 +510,66 @@ async fn only_roc_operators_decide_and_other_organisations_see_nothing(backend: 
     for email in ["admin@contoso.example", PARTNER, "support@ops.example"] {
         let cookie = app.signed_in(email).await;
         let response = app
-            .call_with("/api/decide-contact-change", &[("reference", &reference), ("decision", "approve"), ("comment", "ok")], &cookie)
+            .call_with(
+                "/api/decide-contact-change",
+                &[
+                    ("reference", &reference),
+                    ("decision", "approve"),
+                    ("comment", "ok"),
+                ],
+                &cookie,
+            )
             .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{email}");
     }
-    let partner_queue = app.call_with("/api/contact-changes", &[("awaiting_roc", "true")], &pat).await;
+    let partner_queue = app
+        .call_with("/api/contact-changes", &[("awaiting_roc", "true")], &pat)
+        .await;
     assert_eq!(partner_queue.status(), StatusCode::FORBIDDEN);
     // Another customer and its partner see neither the change nor the contacts.
-    let northwind = app.create_user_in(f.other.customer_id, "admin@northwind.example", app::domain::Role::VlscAdministrator).await;
-    let litware = app.create_user_in(f.other.partner_id, "lee@litware.example", app::domain::Role::PartnerUser).await;
+    let northwind = app
+        .create_user_in(
+            f.other.customer_id,
+            "admin@northwind.example",
+            app::domain::Role::VlscAdministrator,
+        )
+        .await;
+    let litware = app
+        .create_user_in(
+            f.other.partner_id,
+            "lee@litware.example",
+            app::domain::Role::PartnerUser,
+        )
+        .await;
     assert!(northwind > 0 && litware > 0);
     for email in ["admin@northwind.example", "lee@litware.example"] {
         let cookie = app.signed_in(email).await;
-        let response = app.call_with("/api/contact-change", &[("reference", &reference)], &cookie).await;
+        let response = app
+            .call_with("/api/contact-change", &[("reference", &reference)], &cookie)
+            .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{email}");
-        let page = app.get(&format!("/changes/{reference}"), Some(&cookie)).await;
+        let page = app
+            .get(&format!("/changes/{reference}"), Some(&cookie))
+            .await;
         assert_eq!(page.status(), StatusCode::NOT_FOUND, "{email}");
-        let contacts = app.call_with("/api/enrollment", &[("number", OWN)], &cookie).await;
+        let contacts = app
+            .call_with("/api/enrollment", &[("number", OWN)], &cookie)
+            .await;
         assert_eq!(contacts.status(), StatusCode::NOT_FOUND, "{email}");
-        let list: Vec<app::contacts::ChangeSummary> =
-            app.call_with("/api/contact-changes", &[("awaiting_roc", "false")], &cookie).await.json().await.unwrap();
-        assert!(list.is_empty(), "{email} sees another organisation's changes");
+        let list: Vec<app::contacts::ChangeSummary> = app
+            .call_with(
+                "/api/contact-changes",
+                &[("awaiting_roc", "false")],
+                &cookie,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            list.is_empty(),
+            "{email} sees another organisation's changes"
+        );
     }
 }
 
@@ -365,15 +580,29 @@ async fn each_side_sees_its_own_systems_copy_and_the_change_in_flight(backend: B
     let pat = app.signed_in(PARTNER).await;
     let reference = submitted(&app, &pat, &osm_change("f1")).await;
     let admin = app.signed_in("admin@contoso.example").await;
-    let detail: app::enrollments::EnrollmentDetail =
-        app.call_with("/api/enrollment", &[("number", OWN)], &admin).await.json().await.unwrap();
+    let detail: app::enrollments::EnrollmentDetail = app
+        .call_with("/api/enrollment", &[("number", OWN)], &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail.contacts_source, "VLSC");
-    assert_eq!(detail.contacts[0].email, "osm@contoso.example", "VLSC still shows the old OSM");
+    assert_eq!(
+        detail.contacts[0].email, "osm@contoso.example",
+        "VLSC still shows the old OSM"
+    );
     assert_eq!(detail.changes_in_flight[0].reference, reference);
-    assert!(detail.contact_guidance.unwrap().contains("ask your partner, Fabrikam"));
+    assert!(detail
+        .contact_guidance
+        .unwrap()
+        .contains("ask your partner, Fabrikam"));
     assert!(!detail.may_request_change);
-    let partner: app::enrollments::EnrollmentDetail =
-        app.call_with("/api/enrollment", &[("number", OWN)], &pat).await.json().await.unwrap();
+    let partner: app::enrollments::EnrollmentDetail = app
+        .call_with("/api/enrollment", &[("number", OWN)], &pat)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(partner.contacts_source, "explore.ms");
     assert!(partner.may_request_change);
     assert!(partner.contact_versions.contains("osm:2"));
@@ -395,7 +624,9 @@ async fn after_a_restart_every_view_converges_to_emsl(backend: Backend) {
     .fetch_one(first.db.pool())
     .await
     .unwrap();
-    apply(&first.db, &vlsc_job, first.state.now_unix()).await.unwrap();
+    apply(&first.db, &vlsc_job, first.state.now_unix())
+        .await
+        .unwrap();
     let url = first.database_url.clone();
     drop(first);
 
@@ -403,13 +634,26 @@ async fn after_a_restart_every_view_converges_to_emsl(backend: Backend) {
     second.clock.advance(DAY);
     second.work().await;
     for system in ["vlsc", "explore"] {
-        assert_eq!(shown_email(&second, system, "osm").await.as_deref(), Some("robin@contoso.example"), "{system}");
+        assert_eq!(
+            shown_email(&second, system, "osm").await.as_deref(),
+            Some("robin@contoso.example"),
+            "{system}"
+        );
     }
     let pat = second.signed_in(PARTNER).await;
     assert!(tracker(&second, &pat, "CICR-000001").await.complete);
 
     // A later change lands; replaying the first job must not bring back the older values.
-    submitted(&second, &pat, &with(with(osm_change("p2"), "versions", "osm:2"), "email", "kim@contoso.example")).await;
+    submitted(
+        &second,
+        &pat,
+        &with(
+            with(osm_change("p2"), "versions", "osm:2"),
+            "email",
+            "kim@contoso.example",
+        ),
+    )
+    .await;
     second.clock.advance(DAY);
     second.work().await;
     sqlx::query("UPDATE propagation_jobs SET done_at = NULL WHERE id = $1")
@@ -419,8 +663,14 @@ async fn after_a_restart_every_view_converges_to_emsl(backend: Backend) {
         .unwrap();
     second.work().await;
     second.work().await;
-    assert_eq!(shown_email(&second, "vlsc", "osm").await.as_deref(), Some("kim@contoso.example"));
-    assert_eq!(shown_email(&second, "explore", "osm").await.as_deref(), Some("kim@contoso.example"));
+    assert_eq!(
+        shown_email(&second, "vlsc", "osm").await.as_deref(),
+        Some("kim@contoso.example")
+    );
+    assert_eq!(
+        shown_email(&second, "explore", "osm").await.as_deref(),
+        Some("kim@contoso.example")
+    );
 }
 
 // The audit trail records each change and decision, and refuses to be rewritten.
@@ -431,21 +681,57 @@ async fn the_audit_trail_records_changes_and_is_append_only(backend: Backend) {
     submitted(&app, &pat, &osm_change("a1")).await;
     let reference = submitted(&app, &pat, &with(bill_to_change("a2"), "versions", "")).await;
     let roc = app.signed_in(ROC).await;
-    app.call_with("/api/decide-contact-change", &[("reference", &reference), ("decision", "reject"), ("comment", "Unsigned")], &roc)
-        .await;
+    app.call_with(
+        "/api/decide-contact-change",
+        &[
+            ("reference", &reference),
+            ("decision", "reject"),
+            ("comment", "Unsigned"),
+        ],
+        &roc,
+    )
+    .await;
     let admin = app.signed_in("admin@contoso.example").await;
-    let trail: Vec<app::audit::AuditEntry> = app.call("/api/audit-trail", Some(&admin)).await.json().await.unwrap();
+    let trail: Vec<app::audit::AuditEntry> = app
+        .call("/api/audit-trail", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["CICR rejected by ROC", "CICR submitted", "Contact changed in eMSL", "CICR submitted"]);
+    assert_eq!(
+        actions,
+        [
+            "CICR rejected by ROC",
+            "CICR submitted",
+            "Contact changed in eMSL",
+            "CICR submitted"
+        ]
+    );
     let changed = &trail[2];
-    assert_eq!(changed.before.as_deref(), Some("Sam <osm@contoso.example> +1 425 555 0100"));
-    assert_eq!(changed.after.as_deref(), Some("Robin Osm <robin@contoso.example> +1 425 555 0199"));
+    assert_eq!(
+        changed.before.as_deref(),
+        Some("Sam <osm@contoso.example> +1 425 555 0100")
+    );
+    assert_eq!(
+        changed.after.as_deref(),
+        Some("Robin Osm <robin@contoso.example> +1 425 555 0199")
+    );
     assert_eq!(changed.reason.as_deref(), Some("Sam moved to another team"));
     assert!(changed.actor.contains(PARTNER));
     let ola = app.signed_in("ola@contoso.example").await;
-    assert_eq!(app.call("/api/audit-trail", Some(&ola)).await.status(), StatusCode::FORBIDDEN);
-    assert!(sqlx::query("UPDATE audit_trail SET reason = 'rewritten'").execute(app.db.pool()).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_trail").execute(app.db.pool()).await.is_err());
+    assert_eq!(
+        app.call("/api/audit-trail", Some(&ola)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(sqlx::query("UPDATE audit_trail SET reason = 'rewritten'")
+        .execute(app.db.pool())
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_trail")
+        .execute(app.db.pool())
+        .await
+        .is_err());
     assert_eq!(count(&app, "audit_trail").await, 4);
 }
 

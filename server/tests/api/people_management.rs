@@ -14,7 +14,11 @@ use time::Duration;
 const ADMIN: &str = "admin@contoso.example";
 
 async fn people(app: &TestApp, cookie: &str) -> Vec<Person> {
-    app.call("/api/people", Some(cookie)).await.json().await.unwrap()
+    app.call("/api/people", Some(cookie))
+        .await
+        .json()
+        .await
+        .unwrap()
 }
 
 fn new_ola(email: &str) -> Vec<(&'static str, String)> {
@@ -36,7 +40,13 @@ async fn reserve(app: &TestApp, cookie: &str, key: &str) -> StatusCode {
     let response = app
         .call_with(
             "/api/reserve",
-            &[("enrollment", OWN), ("product", "M365-E3"), ("quantity", "5"), ("usage_start_date", &start), ("request_key", &format!("people-management-{key}"))],
+            &[
+                ("enrollment", OWN),
+                ("product", "M365-E3"),
+                ("quantity", "5"),
+                ("usage_start_date", &start),
+                ("request_key", &format!("people-management-{key}")),
+            ],
             cookie,
         )
         .await;
@@ -50,15 +60,35 @@ async fn a_vlsc_administrator_adds_an_ola_who_can_then_reserve(backend: Backend)
     let admin = app.signed_in(ADMIN).await;
     let fields = new_ola("olga@contoso.example");
     let (a, b) = tokio::join!(add(&app, &admin, &fields), add(&app, &admin, &fields));
-    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK), "a double click adds one person");
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::OK, StatusCode::OK),
+        "a double click adds one person"
+    );
     let listed = people(&app, &admin).await;
-    assert_eq!(listed.iter().filter(|p| p.email == "olga@contoso.example").count(), 1);
-    let olga = app.signed_in_with("olga@contoso.example", "a long first password").await;
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|p| p.email == "olga@contoso.example")
+            .count(),
+        1
+    );
+    let olga = app
+        .signed_in_with("olga@contoso.example", "a long first password")
+        .await;
     assert_eq!(reserve(&app, &olga, "olga-1").await, StatusCode::OK);
 
-    let trail: Vec<app::audit::AuditEntry> = app.call("/api/audit-trail", Some(&admin)).await.json().await.unwrap();
+    let trail: Vec<app::audit::AuditEntry> = app
+        .call("/api/audit-trail", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(trail[0].action, "Portal user added");
-    assert_eq!(trail[0].after.as_deref(), Some("Online administrator (OLA)"));
+    assert_eq!(
+        trail[0].after.as_deref(),
+        Some("Online administrator (OLA)")
+    );
 }
 
 // Removing an OLA deactivates them, and their open sessions end at once.
@@ -67,15 +97,38 @@ async fn removing_an_ola_ends_their_sessions(backend: Backend) {
     fixture(&app).await;
     let admin = app.signed_in(ADMIN).await;
     let ola = app.signed_in("ola@contoso.example").await;
-    let response = app.call_with("/api/deactivate-person", &[("email", "ola@contoso.example")], &admin).await;
+    let response = app
+        .call_with(
+            "/api/deactivate-person",
+            &[("email", "ola@contoso.example")],
+            &admin,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.get("/", Some(&ola)).await.status(), StatusCode::FOUND, "the session ended");
+    assert_eq!(
+        app.get("/", Some(&ola)).await.status(),
+        StatusCode::FOUND,
+        "the session ended"
+    );
     assert_eq!(reserve(&app, &ola, "after").await, StatusCode::UNAUTHORIZED);
     let listed = people(&app, &admin).await;
-    assert!(!listed.iter().find(|p| p.email == "ola@contoso.example").unwrap().active);
-    let trail: Vec<app::audit::AuditEntry> = app.call("/api/audit-trail", Some(&admin)).await.json().await.unwrap();
+    assert!(
+        !listed
+            .iter()
+            .find(|p| p.email == "ola@contoso.example")
+            .unwrap()
+            .active
+    );
+    let trail: Vec<app::audit::AuditEntry> = app
+        .call("/api/audit-trail", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(trail[0].action, "OLA removed");
-    let myself = app.call_with("/api/deactivate-person", &[("email", ADMIN)], &admin).await;
+    let myself = app
+        .call_with("/api/deactivate-person", &[("email", ADMIN)], &admin)
+        .await;
     assert_eq!(myself.status(), StatusCode::CONFLICT);
 }
 
@@ -86,31 +139,81 @@ async fn granting_and_revoking_the_reservation_permission(backend: Backend) {
     let admin = app.signed_in(ADMIN).await;
     let osm = app.signed_in("osm@contoso.example").await;
     assert_eq!(reserve(&app, &osm, "before").await, StatusCode::FORBIDDEN);
-    let grant = |grant: &'static str| [("email", "osm@contoso.example"), ("enrollment", OWN), ("grant", grant)];
+    let grant = |grant: &'static str| {
+        [
+            ("email", "osm@contoso.example"),
+            ("enrollment", OWN),
+            ("grant", grant),
+        ]
+    };
     for _ in 0..2 {
-        let response = app.call_with("/api/reservation-permission", &grant("true"), &admin).await;
+        let response = app
+            .call_with("/api/reservation-permission", &grant("true"), &admin)
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
     }
     assert_eq!(reserve(&app, &osm, "granted").await, StatusCode::OK);
     let listed = people(&app, &admin).await;
-    let entry = listed.iter().find(|p| p.email == "osm@contoso.example").unwrap();
+    let entry = listed
+        .iter()
+        .find(|p| p.email == "osm@contoso.example")
+        .unwrap();
     assert_eq!(entry.reservation_enrollments, vec![OWN.to_string()]);
-    assert_eq!(app.call_with("/api/reservation-permission", &grant("false"), &admin).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.call_with("/api/reservation-permission", &grant("false"), &admin)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     assert_eq!(reserve(&app, &osm, "revoked").await, StatusCode::FORBIDDEN);
-    let trail: Vec<app::audit::AuditEntry> = app.call("/api/audit-trail", Some(&admin)).await.json().await.unwrap();
+    let trail: Vec<app::audit::AuditEntry> = app
+        .call("/api/audit-trail", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["Reservation permission revoked", "Reservation permission granted"], "a repeated grant is recorded once");
+    assert_eq!(
+        actions,
+        [
+            "Reservation permission revoked",
+            "Reservation permission granted"
+        ],
+        "a repeated grant is recorded once"
+    );
 
     let elsewhere = app
-        .call_with("/api/reservation-permission", &[("email", "osm@contoso.example"), ("enrollment", OTHER), ("grant", "true")], &admin)
+        .call_with(
+            "/api/reservation-permission",
+            &[
+                ("email", "osm@contoso.example"),
+                ("enrollment", OTHER),
+                ("grant", "true"),
+            ],
+            &admin,
+        )
         .await;
     assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error: AppError = elsewhere.json().await.unwrap();
     assert!(error.for_field("enrollment").is_some());
     let not_osm = app
-        .call_with("/api/reservation-permission", &[("email", "ola@contoso.example"), ("enrollment", OWN), ("grant", "true")], &admin)
+        .call_with(
+            "/api/reservation-permission",
+            &[
+                ("email", "ola@contoso.example"),
+                ("enrollment", OWN),
+                ("grant", "true"),
+            ],
+            &admin,
+        )
         .await;
-    assert!(not_osm.json::<AppError>().await.unwrap().for_field("email").unwrap().contains("OSM"));
+    assert!(not_osm
+        .json::<AppError>()
+        .await
+        .unwrap()
+        .for_field("email")
+        .unwrap()
+        .contains("OSM"));
 }
 
 // Bad input gets a message next to its field, and nobody is added.
@@ -127,16 +230,33 @@ async fn adding_a_person_checks_every_field(backend: Backend) {
     };
     let cases = [
         (set("display_name", ""), "display_name", "Enter a name"),
-        (set("email", "not-an-email"), "email", "like name@example.com"),
-        (set("email", "pat@fabrikam.example"), "email", "already has a portal account"),
+        (
+            set("email", "not-an-email"),
+            "email",
+            "like name@example.com",
+        ),
+        (
+            set("email", "pat@fabrikam.example"),
+            "email",
+            "already has a portal account",
+        ),
         (set("role", "support"), "role", "Choose a role"),
         (set("password", "short"), "password", "at least 12"),
     ];
     let before = people(&app, &admin).await.len();
     for (fields, field, expected) in cases {
         let response = add(&app, &admin, &fields).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
-        let message = response.json::<AppError>().await.unwrap().for_field(field).unwrap_or_default();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let message = response
+            .json::<AppError>()
+            .await
+            .unwrap()
+            .for_field(field)
+            .unwrap_or_default();
         assert!(message.contains(expected), "{field}: {message}");
     }
     assert_eq!(people(&app, &admin).await.len(), before);
@@ -149,21 +269,60 @@ async fn only_the_vlsc_administrator_manages_people(backend: Backend) {
     let f = fixture(&app).await;
     for (email, _) in USERS.iter().filter(|(e, _)| *e != ADMIN) {
         let cookie = app.signed_in(email).await;
-        assert_eq!(add(&app, &cookie, &new_ola("x@contoso.example")).await.status(), StatusCode::FORBIDDEN, "{email}");
-        let deactivate = app.call_with("/api/deactivate-person", &[("email", "ola@contoso.example")], &cookie).await;
+        assert_eq!(
+            add(&app, &cookie, &new_ola("x@contoso.example"))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{email}"
+        );
+        let deactivate = app
+            .call_with(
+                "/api/deactivate-person",
+                &[("email", "ola@contoso.example")],
+                &cookie,
+            )
+            .await;
         assert_eq!(deactivate.status(), StatusCode::FORBIDDEN, "{email}");
         let grant = app
-            .call_with("/api/reservation-permission", &[("email", "osm@contoso.example"), ("enrollment", OWN), ("grant", "true")], &cookie)
+            .call_with(
+                "/api/reservation-permission",
+                &[
+                    ("email", "osm@contoso.example"),
+                    ("enrollment", OWN),
+                    ("grant", "true"),
+                ],
+                &cookie,
+            )
             .await;
         assert_eq!(grant.status(), StatusCode::FORBIDDEN, "{email}");
-        assert_eq!(app.call("/api/organisation-enrollments", Some(&cookie)).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.call("/api/organisation-enrollments", Some(&cookie))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
     }
-    app.create_user_in(f.other.customer_id, "ola@northwind.example", app::domain::Role::OnlineAdministrator).await;
+    app.create_user_in(
+        f.other.customer_id,
+        "ola@northwind.example",
+        app::domain::Role::OnlineAdministrator,
+    )
+    .await;
     let admin = app.signed_in(ADMIN).await;
-    let response = app.call_with("/api/deactivate-person", &[("email", "ola@northwind.example")], &admin).await;
+    let response = app
+        .call_with(
+            "/api/deactivate-person",
+            &[("email", "ola@northwind.example")],
+            &admin,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let northwind_ola = app.signed_in("ola@northwind.example").await;
-    assert_eq!(app.get("/", Some(&northwind_ola)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/", Some(&northwind_ola)).await.status(),
+        StatusCode::OK
+    );
 }
 
 both_backends!(

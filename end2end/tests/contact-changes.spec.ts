@@ -1,0 +1,126 @@
+import { expect, Page, test } from "@playwright/test";
+import { ready, signIn } from "./accounts";
+
+// Each project (hydrated, no JavaScript) works on its own demo enrollment, so
+// the two can run side by side. `./portal test` sets a propagation delay of a
+// few seconds, so the trackers complete while the tests watch.
+const hydrated = () => test.info().project.name === "hydrated";
+const enrollment = () => (hydrated() ? "10000011" : "10000012");
+const tag = () => (hydrated() ? "h" : "n");
+
+async function openContactChangeForm(page: Page) {
+  await signIn(page, "partner@fabrikam.example");
+  await page.goto(`/enrollments/${enrollment()}`);
+  await ready(page);
+  return page.locator("#contacts");
+}
+
+async function fillChange(page: Page, contact: string, name: string, email: string) {
+  const form = page.locator("#contacts");
+  await form.getByLabel("Contact", { exact: true }).selectOption({ label: contact });
+  await form.getByLabel("New name").fill(name);
+  await form.getByLabel("New email").fill(email);
+  await form.getByLabel("New phone").fill("+1 425 555 0142");
+  await form.getByLabel("Reason for the change").fill("The previous contact left the company");
+}
+
+/** Reloads the tracker until it says every system shows the change. */
+async function waitUntilComplete(page: Page) {
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("change-status")).toHaveAttribute("data-complete", "true", { timeout: 1_000 });
+  }).toPass({ timeout: 30_000, intervals: [1_000] });
+}
+
+test("a partner changes an OSM and follows the tracker until every system shows it", async ({ page }) => {
+  const email = `osm-${tag()}-${Date.now()}@contoso.example`;
+  await openContactChangeForm(page);
+  await fillChange(page, "Online services manager (OSM)", "Olivia Newman", email);
+  await page.getByRole("button", { name: "Submit change request" }).click();
+
+  await expect(page).toHaveURL(/\/changes\/CICR-\d+$/);
+  await expect(page.getByTestId("change-status")).toContainText("Applied in eMSL");
+  const hops = page.getByTestId("hop");
+  await expect(hops.filter({ hasText: "eMSL" })).toContainText(email);
+  await expect(hops.filter({ hasText: "VLSC" })).toContainText("Expected by");
+
+  await waitUntilComplete(page);
+  await expect(page.getByTestId("change-status")).toContainText("every system shows the change");
+  for (const system of ["eMSL", "VLSC", "explore.ms"]) {
+    await expect(hops.filter({ hasText: system })).toContainText(email);
+    await expect(hops.filter({ hasText: system })).toContainText("Done");
+  }
+  // The partner's enrollment page (explore.ms) now shows the new OSM.
+  await page.goto(`/enrollments/${enrollment()}`);
+  await expect(page.locator("#contacts")).toContainText(email);
+});
+
+test("a partner changes a bill-to contact, ROC approves it and the tracker completes", async ({ page }) => {
+  const email = `billing-${tag()}-${Date.now()}@contoso.example`;
+  await openContactChangeForm(page);
+  await fillChange(page, "Bill-to contact", "Bruno Billing", email);
+  await page.getByLabel("Billing address").fill("1 Microsoft Way");
+  await page.getByLabel("Billing city").fill("Redmond");
+  await page.getByLabel("Billing postal code").fill("98052");
+  await page.getByLabel("Billing country").fill("United States");
+  await page.getByRole("button", { name: "Submit change request" }).click();
+
+  await expect(page).toHaveURL(/\/changes\/CICR-\d+$/);
+  const reference = page.url().split("/").pop()!;
+  await expect(page.getByTestId("change-status")).toContainText("Waiting for the operations center");
+
+  await page.context().clearCookies();
+  await signIn(page, "roc@vl-operations.example");
+  await page.goto("/roc-queue");
+  await page.getByRole("link", { name: reference }).click();
+  await ready(page);
+  await page.getByLabel("Approve and apply to eMSL").check();
+  await page.getByLabel("Comment").fill("Matches the signed CICR form");
+  await page.getByRole("button", { name: "Record decision" }).click();
+  await expect(page.getByTestId("change-status")).toContainText("Applied in eMSL");
+  await expect(page.getByTestId("hop").filter({ hasText: "Operations center" })).toContainText("Approved by");
+
+  await waitUntilComplete(page);
+  await expect(page.getByTestId("hop").filter({ hasText: "explore.ms" })).toContainText(email);
+});
+
+test("an OLA change is refused with the guidance to ask the VLSC administrator", async ({ page }) => {
+  await openContactChangeForm(page);
+  await fillChange(page, "Online administrator (OLA)", "Oscar Ola", `ola-${tag()}@contoso.example`);
+  await page.getByRole("button", { name: "Submit change request" }).click();
+  await expect(page.locator("#contact-error")).toContainText("VLSC administrator adds or removes them in the portal");
+  await expect(page).toHaveURL(new RegExp(`/enrollments/${enrollment()}`));
+});
+
+test("a customer sees the contacts and is told to ask their partner", async ({ page }) => {
+  await signIn(page, "admin@contoso.example");
+  await page.goto(`/enrollments/${enrollment()}`);
+  await expect(page.getByTestId("contacts-source")).toContainText("VLSC");
+  await expect(page.getByTestId("contact-guidance")).toContainText("ask your partner, Fabrikam");
+  await expect(page.getByRole("button", { name: "Submit change request" })).toHaveCount(0);
+});
+
+test("a VLSC administrator adds an OLA who can then reserve", async ({ page }) => {
+  const email = `new-ola-${tag()}-${Date.now()}@contoso.example`;
+  const quantity = hydrated() ? 41 : 43;
+  await signIn(page, "admin@contoso.example");
+  await page.goto("/people");
+  await ready(page);
+  await page.getByLabel("Name").fill("Nora Newcomer");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Role").selectOption({ label: "Online administrator (OLA)" });
+  await page.getByLabel("First password").fill("a long first password");
+  await page.getByRole("button", { name: "Add person" }).click();
+  await expect(page.locator("tr", { hasText: email })).toContainText("Online administrator (OLA)");
+
+  await page.context().clearCookies();
+  await signIn(page, email, "a long first password");
+  await expect(page).not.toHaveURL(/\/sign-in/);
+  await page.goto("/enrollments/10000004");
+  await ready(page);
+  const reservations = page.locator("#reservations");
+  await reservations.getByLabel("Product").selectOption({ label: "Exchange Online Plan 1" });
+  await reservations.getByLabel("Quantity").fill(String(quantity));
+  await reservations.getByRole("button", { name: "Reserve" }).click();
+  await expect(reservations.locator("tr", { hasText: `Exchange Online Plan 1 × ${quantity}` })).toContainText("placed");
+});
