@@ -14,6 +14,7 @@ pub mod orders;
 pub mod people;
 pub mod reservations;
 pub mod shell;
+pub mod support;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -28,8 +28,9 @@ struct DemoEnrollment {
 
 /// The R11 cases, one enrollment each (numbers 10000001…), two enrollments
 /// without orders on which to try the whole activation journey, and two on
-/// which to try contact changes (R7) without disturbing the others.
-const CASES: [DemoEnrollment; 12] = [
+/// which to try contact changes (R7), and pairs for the support console's
+/// tickets (R5, R9, R10), without disturbing the others.
+const CASES: [DemoEnrollment; 18] = [
     DemoEnrollment {
         number: "10000001",
         name: "Online order awaiting activation",
@@ -88,6 +89,36 @@ const CASES: [DemoEnrollment; 12] = [
     DemoEnrollment {
         number: "10000012",
         name: "Ready for contact changes (second)",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000013",
+        name: "OSM address with a typo",
+        osm: Some("sam.servces@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000014",
+        name: "OSM address with a typo (second)",
+        osm: Some("sam.servces@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000015",
+        name: "Activation link expired",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000016",
+        name: "Activation link expired (second)",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000017",
+        name: "Licenses on the wrong online account",
+        osm: Some("osm@contoso.example"),
+    },
+    DemoEnrollment {
+        number: "10000018",
+        name: "Licenses on the wrong online account (second)",
         osm: Some("osm@contoso.example"),
     },
 ];
@@ -286,6 +317,8 @@ pub async fn seed_enrollments(
     )
     .await?;
 
+    seed_support_cases(db, e, account, today, at).await?;
+
     let other = ensure_enrollment(
         db,
         NewEnrollment {
@@ -308,5 +341,58 @@ pub async fn seed_enrollments(
         "+44 20 5550 0102",
     )
     .await?;
+    Ok(())
+}
+
+/// The support console's demo cases: OSM addresses with a typo and a first
+/// order (R5), links that expired (R9), enrollments on the wrong account
+/// (R10), and a VLSC copy of a contact that differs from eMSL.
+async fn seed_support_cases(
+    db: &Db,
+    e: &[VisibleEnrollment],
+    right_account: i64,
+    today: Date,
+    at: i64,
+) -> Result<(), AppError> {
+    for (i, enrollment) in e[12..14].iter().enumerate() {
+        let key = format!("demo-order-typo-{i}");
+        order(db, enrollment, &key, today, today, &[("M365-E3", 12)], at).await?;
+    }
+    let long_ago = today - Duration::days(220);
+    for (i, enrollment) in e[14..16].iter().enumerate() {
+        let key = format!("demo-order-expired-{i}");
+        order(
+            db,
+            enrollment,
+            &key,
+            long_ago,
+            long_ago,
+            &[("EXO-P1", 20)],
+            at,
+        )
+        .await?;
+    }
+    let wrong = ensure_online_account(
+        db,
+        "contoso-it.onmicrosoft.example",
+        "it-admin@contoso.example",
+        "ba@contoso.example",
+        at,
+    )
+    .await?;
+    debug_assert_ne!(wrong, right_account);
+    for enrollment in &e[16..18] {
+        associate_account(db, enrollment.id, wrong, at).await?;
+    }
+    // VLSC shows an old PRI address on 10000007 until support re-syncs it
+    // (never again once synced: a synced copy has a sync time).
+    sqlx::query(
+        "UPDATE contact_copies SET email = 'priya.old@contoso.example' WHERE enrollment_id = $1 \
+         AND contact_type = 'pri' AND system = 'vlsc' AND synced_at = 0",
+    )
+    .bind(e[6].id)
+    .execute(db.writer())
+    .await
+    .map_err(AppError::from)?;
     Ok(())
 }

@@ -18,13 +18,15 @@ pub struct Event<'a> {
     pub after: Option<String>,
     pub reason: Option<String>,
     pub at: i64,
+    /// The support ticket the event was done for, if any.
+    pub ticket_id: Option<i64>,
 }
 
 /// Appends an event to the trail, inside the caller's transaction.
 pub async fn record(tx: &mut Tx, event: Event<'_>) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO audit_trail (organisation_id, enrollment_id, actor_id, action, subject, \
-         before_value, after_value, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         before_value, after_value, reason, at, ticket_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(event.organisation_id)
     .bind(event.enrollment_id)
@@ -35,6 +37,7 @@ pub async fn record(tx: &mut Tx, event: Event<'_>) -> Result<(), AppError> {
     .bind(event.after)
     .bind(event.reason)
     .bind(event.at)
+    .bind(event.ticket_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

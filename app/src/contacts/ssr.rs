@@ -287,6 +287,7 @@ pub async fn submit(
             after: Some(describe(&requested)),
             reason: Some(v.reason.clone()),
             at: now,
+            ticket_id: None,
         },
     )
     .await?;
@@ -469,6 +470,7 @@ async fn apply_to_emsl(
             after: Some(describe(&change.requested())),
             reason: Some(change.reason.clone()),
             at: now,
+            ticket_id: None,
         },
     )
     .await?;
@@ -552,6 +554,7 @@ pub async fn decide(
             after: Some(describe(&change.requested())),
             reason: Some(comment.clone()),
             at: now,
+            ticket_id: None,
         },
     )
     .await?;

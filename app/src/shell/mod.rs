@@ -17,6 +17,7 @@ use crate::contacts::{ChangePage, ChangesPage, RocQueuePage};
 use crate::enrollments::{EnrollmentPage, EnrollmentsPage};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
 use crate::reservations::ReservationsPage;
+use crate::support::{RemapPage, SupportConsolePage, TicketPage, TicketsPage};
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -79,6 +80,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("changes/:reference") view=ChangePage ssr=SsrMode::Async/>
                     <Route path=path!("roc-queue") view=RocQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("support") view=SupportConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("support/remap") view=RemapPage ssr=SsrMode::Async/>
+                    <Route path=path!("support/tickets/:id") view=TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

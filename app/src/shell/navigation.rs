@@ -21,14 +21,22 @@ pub fn navigation_for(role: Role) -> Vec<NavItem> {
         item("/changes", "Contact changes"),
     ];
     match role {
-        Role::VlscAdministrator => items.push(item("/people", "People")),
+        Role::VlscAdministrator => {
+            items.push(item("/people", "People"));
+            items.push(item("/tickets", "Tickets"));
+        }
         Role::PartnerUser => items.push(item("/customers", "Customers")),
         Role::RocOperator => {
             items.push(item("/roc-queue", "ROC queue"));
             items.push(item("/organisations", "Organisations"));
         }
-        Role::SupportAgent => items.push(item("/organisations", "Organisations")),
-        Role::OnlineAdministrator | Role::OnlineServicesManager => {}
+        Role::SupportAgent => {
+            items.push(item("/support", "Support console"));
+            items.push(item("/organisations", "Organisations"));
+        }
+        Role::OnlineAdministrator | Role::OnlineServicesManager => {
+            items.push(item("/tickets", "Tickets"))
+        }
     }
     items
 }
@@ -58,6 +66,17 @@ mod tests {
         assert!(labels(Role::SupportAgent).contains(&"Organisations"));
         assert!(labels(Role::RocOperator).contains(&"Organisations"));
         assert!(!labels(Role::OnlineAdministrator).contains(&"Organisations"));
+    }
+
+    #[test]
+    fn only_support_agents_are_offered_the_support_console() {
+        for role in Role::ALL {
+            assert_eq!(
+                labels(role).contains(&"Support console"),
+                role == Role::SupportAgent,
+                "{role}"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use app::state::Clock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-async fn order(
+pub(crate) async fn order(
     app: &TestApp,
     enrollment: &VisibleEnrollment,
     products: &[&str],
@@ -47,7 +47,7 @@ async fn order(
     .unwrap();
 }
 
-async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
     sqlx::query_as("SELECT to_email, subject, status FROM outbox ORDER BY id")
         .fetch_all(app.db.pool())
         .await
@@ -61,14 +61,14 @@ async fn outcomes(app: &TestApp) -> Vec<(String, String)> {
         .unwrap()
 }
 
-async fn mailbox_bodies(app: &TestApp) -> Vec<String> {
+pub(crate) async fn mailbox_bodies(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT body FROM demo_mailbox ORDER BY id")
         .fetch_all(app.db.pool())
         .await
         .unwrap()
 }
 
-fn link_token(body: &str) -> String {
+pub(crate) fn link_token(body: &str) -> String {
     let line = body
         .lines()
         .find(|l| l.contains("/activate/"))
@@ -78,7 +78,7 @@ fn link_token(body: &str) -> String {
 
 const OLS: &str = "Sign in or register to start using your new subscription.";
 
-async fn setup(backend: Backend) -> (TestApp, Fixture) {
+pub(crate) async fn setup(backend: Backend) -> (TestApp, Fixture) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
     ensure_contact(

@@ -14,3 +14,4 @@ mod reservations;
 mod sign_in;
 mod smtp;
 mod start_up;
+mod support;

@@ -1,0 +1,166 @@
+//! Replication issues: contacts whose VLSC or explore.ms copy differs from eMSL
+//! (or is missing) for longer than the propagation delay, and the re-sync that
+//! copies eMSL over it. Server only.
+
+use super::tickets::require_support;
+use super::ReplicationIssue;
+use crate::audit::ssr::{record, Event};
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use crate::domain::ContactType;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    enrollment_number: String,
+    contact_type: String,
+    system: String,
+    emsl_email: String,
+    emsl_name: String,
+    copy_email: Option<String>,
+    copy_name: Option<String>,
+}
+
+/// A copy differs when a value or the version differs, and no copy of a newer
+/// change is still within its propagation delay.
+const ISSUES: &str = "SELECT e.enrollment_number, m.contact_type, s.system, m.email AS emsl_email, m.name AS emsl_name, \
+     c.email AS copy_email, c.name AS copy_name \
+     FROM enrollment_contacts m JOIN enrollments e ON e.id = m.enrollment_id \
+     CROSS JOIN (SELECT 'vlsc' AS system UNION ALL SELECT 'explore' AS system) s \
+     LEFT JOIN contact_copies c ON c.enrollment_id = m.enrollment_id AND c.contact_type = m.contact_type AND c.system = s.system \
+     WHERE (c.enrollment_id IS NULL OR c.name <> m.name OR c.email <> m.email OR c.phone <> m.phone OR c.version <> m.version) \
+     AND NOT EXISTS (SELECT 1 FROM propagation_jobs j WHERE j.enrollment_id = m.enrollment_id \
+         AND j.contact_type = m.contact_type AND j.system = s.system AND j.done_at IS NULL AND j.due_at > $1)";
+
+/// Every replication issue, by enrollment (at most 200).
+pub async fn list(
+    db: &Db,
+    user: &CurrentUser,
+    now: i64,
+) -> Result<Vec<ReplicationIssue>, AppError> {
+    require_support(user)?;
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "{ISSUES} ORDER BY e.enrollment_number, m.contact_type, s.system LIMIT 200"
+    ))
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReplicationIssue {
+            contact_label: ContactType::parse(&r.contact_type)
+                .map(|t| t.label())
+                .unwrap_or_default()
+                .into(),
+            system_label: if r.system == "vlsc" {
+                "VLSC"
+            } else {
+                "explore.ms"
+            }
+            .into(),
+            shows: match (r.copy_name, r.copy_email) {
+                (Some(name), Some(email)) => format!("{name} <{email}>"),
+                _ => "Nothing (the contact is missing)".into(),
+            },
+            emsl: format!("{} <{}>", r.emsl_name, r.emsl_email),
+            enrollment_number: r.enrollment_number,
+            contact_type: r.contact_type,
+            system: r.system,
+        })
+        .collect())
+}
+
+/// Copies eMSL's record of one contact over one system's copy, now. Doing it
+/// again changes nothing.
+pub async fn resync(
+    state: &AppState,
+    user: &CurrentUser,
+    enrollment: &str,
+    contact: &str,
+    system: &str,
+) -> Result<(), AppError> {
+    require_support(user)?;
+    let contact_type = ContactType::parse(contact)
+        .map_err(|_| AppError::invalid("contact", "Unknown contact."))?;
+    if system != "vlsc" && system != "explore" {
+        return Err(AppError::invalid("system", "Unknown system."));
+    }
+    let enrollment = crate::enrollments::ssr::visible(&state.db, user, enrollment).await?;
+    let now = state.now_unix();
+    let mut tx = state.db.begin().await?;
+    let (name, email, phone, version) = sqlx::query_as::<_, (String, String, String, i64)>(
+        "SELECT name, email, phone, version FROM enrollment_contacts WHERE enrollment_id = $1 AND contact_type = $2",
+    )
+    .bind(enrollment.id)
+    .bind(contact_type.code())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let before = sqlx::query_as::<_, (String, String)>(
+        "SELECT name, email FROM contact_copies WHERE enrollment_id = $1 AND contact_type = $2 AND system = $3",
+    )
+    .bind(enrollment.id)
+    .bind(contact_type.code())
+    .bind(system)
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (enrollment_id, contact_type, system) \
+         DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone, \
+         version = excluded.version, synced_at = excluded.synced_at",
+    )
+    .bind(enrollment.id)
+    .bind(contact_type.code())
+    .bind(system)
+    .bind(&name)
+    .bind(&email)
+    .bind(&phone)
+    .bind(version)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE propagation_jobs SET done_at = $1 WHERE enrollment_id = $2 AND contact_type = $3 AND system = $4 \
+         AND version <= $5 AND done_at IS NULL",
+    )
+    .bind(now)
+    .bind(enrollment.id)
+    .bind(contact_type.code())
+    .bind(system)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    let label = if system == "vlsc" {
+        "VLSC"
+    } else {
+        "explore.ms"
+    };
+    record(
+        &mut tx,
+        Event {
+            organisation_id: Some(enrollment.customer_id),
+            enrollment_id: Some(enrollment.id),
+            actor_id: Some(user.id),
+            action: "Contact re-synced by support",
+            subject: format!(
+                "{} of enrollment {} in {label}",
+                contact_type.label(),
+                enrollment.number
+            ),
+            before: Some(
+                before
+                    .map(|(n, e)| format!("{n} <{e}>"))
+                    .unwrap_or_else(|| "Missing".into()),
+            ),
+            after: Some(format!("{name} <{email}>")),
+            reason: Some("Replication issue: the copy differed from eMSL".into()),
+            at: now,
+            ..Event::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

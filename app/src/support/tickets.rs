@@ -1,0 +1,288 @@
+//! Support tickets: opening one (once per form), logging what was done, closing
+//! it, and reading tickets back, scoped to who asks. Server only.
+
+use super::{TicketAction, TicketDetail, TicketKind, TicketSummary};
+use crate::audit::AuditEntry;
+use crate::auth::CurrentUser;
+use crate::contacts::{Hop, HopState};
+use crate::db::{Db, Tx};
+use crate::domain::{format_time, Role};
+use crate::enrollments::ssr::VisibleEnrollment;
+use crate::error::AppError;
+
+/// Only support agents act on tickets.
+pub fn require_support(user: &CurrentUser) -> Result<(), AppError> {
+    if user.role == Role::SupportAgent {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Only support agents use the support console.".into(),
+        ))
+    }
+}
+
+/// Checks the "asked by" field: who brought the request to support.
+pub fn asked_by(input: &str) -> Result<String, AppError> {
+    crate::domain::required_text(input, "name or address of who asked", 200)
+        .map_err(|m| AppError::invalid("asked_by", m))
+}
+
+/// A fresh key for a form, so that submitting it twice is recognised.
+pub fn new_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Checks a form's key (it makes a resubmitted form open one ticket).
+pub fn request_key(input: &str) -> Result<&str, AppError> {
+    let key = input.trim();
+    if key.len() < 16 || key.len() > 64 {
+        return Err(AppError::invalid(
+            "form",
+            "The form is out of date. Reload the page and try again.",
+        ));
+    }
+    Ok(key)
+}
+
+/// The ticket a form with this key already opened, if any: submitting the
+/// same form again answers with it and does nothing more.
+pub async fn opened_by_form(db: &Db, key: &str) -> Result<Option<i64>, AppError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT id FROM support_tickets WHERE request_key = $1")
+            .bind(key)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+/// Opens a ticket in the caller's transaction. `Err(id)` names the ticket a
+/// resubmission of the same form already opened: nothing more is to be done.
+pub async fn open(
+    tx: &mut Tx,
+    kind: TicketKind,
+    enrollment: &VisibleEnrollment,
+    asked_by: &str,
+    opened_by: i64,
+    key: &str,
+    now: i64,
+) -> Result<Result<i64, i64>, AppError> {
+    let id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO support_tickets (kind, enrollment_id, customer_id, status, opened_at, asked_by, opened_by, request_key) \
+         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+    )
+    .bind(kind.code())
+    .bind(enrollment.id)
+    .bind(enrollment.customer_id)
+    .bind(now)
+    .bind(asked_by)
+    .bind(opened_by)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match id {
+        Some(id) => Ok(Ok(id)),
+        None => Ok(Err(sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM support_tickets WHERE request_key = $1",
+        )
+        .bind(key)
+        .fetch_one(&mut **tx)
+        .await?)),
+    }
+}
+
+/// Records one action taken on a ticket.
+pub async fn log(
+    tx: &mut Tx,
+    ticket_id: i64,
+    actor_id: i64,
+    action: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO ticket_actions (ticket_id, actor_id, action, detail, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(ticket_id)
+        .bind(actor_id)
+        .bind(action)
+        .bind(detail)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Closes a ticket as `done` or `refused`, with its outcome, unless already closed.
+pub async fn close(
+    tx: &mut Tx,
+    ticket_id: i64,
+    status: &str,
+    outcome: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "UPDATE support_tickets SET status = $1, outcome = $2, closed_at = $3 WHERE id = $4 AND status = 'open'",
+    )
+    .bind(status)
+    .bind(outcome)
+    .bind(now)
+    .bind(ticket_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Which tickets a user sees: support and ROC all; a customer's users their
+/// organisation's; partners none.
+fn scope(user: &CurrentUser) -> Result<Option<i64>, AppError> {
+    match user.role {
+        Role::SupportAgent | Role::RocOperator => Ok(None),
+        Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
+            Ok(Some(user.organisation_id))
+        }
+        Role::PartnerUser => Err(AppError::Forbidden(
+            "Support tickets are visible to the customer and to support.".into(),
+        )),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    enrollment_number: String,
+    asked_by: Option<String>,
+    requester: Option<String>,
+    status: String,
+    outcome: Option<String>,
+    opened_at: i64,
+    change_reference: Option<String>,
+}
+
+const SELECT: &str =
+    "SELECT t.id, t.kind, e.enrollment_number, t.asked_by, r.display_name AS requester, t.status, \
+     t.outcome, t.opened_at, c.reference AS change_reference FROM support_tickets t \
+     JOIN enrollments e ON e.id = t.enrollment_id LEFT JOIN users r ON r.id = t.requested_by \
+     LEFT JOIN contact_changes c ON c.id = t.change_id";
+
+impl Row {
+    fn summary(self) -> TicketSummary {
+        let kind = TicketKind::parse(&self.kind);
+        TicketSummary {
+            id: self.id,
+            kind_label: kind.map(TicketKind::label).unwrap_or("Other").into(),
+            enrollment_number: self.enrollment_number,
+            asked_by: self
+                .asked_by
+                .or_else(|| {
+                    self.requester.map(|r| {
+                        format!(
+                            "{r} (partner), with {}",
+                            self.change_reference.clone().unwrap_or_default()
+                        )
+                    })
+                })
+                .unwrap_or_default(),
+            status: self.status,
+            outcome: self.outcome.unwrap_or_default(),
+            opened_at: format_time(self.opened_at),
+            from_change: self.change_reference,
+        }
+    }
+}
+
+/// The latest 200 tickets the caller may see, open ones first.
+pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<TicketSummary>, AppError> {
+    let org = scope(user)?;
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) \
+         ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, t.id DESC LIMIT 200"
+    ))
+    .bind(org.unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Row::summary).collect())
+}
+
+/// One ticket the caller may see, with its actions, the audit entries it made
+/// and, for an OSM correction, where the change stands in each system.
+pub async fn detail(
+    db: &Db,
+    user: &CurrentUser,
+    id: i64,
+    now: i64,
+) -> Result<TicketDetail, AppError> {
+    let org = scope(user)?;
+    let row = sqlx::query_as::<_, Row>(&format!(
+        "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) AND t.id = $2"
+    ))
+    .bind(org.unwrap_or(0))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let kind = TicketKind::parse(&row.kind);
+    let actions = sqlx::query_as::<_, (i64, Option<String>, String, String)>(
+        "SELECT a.at, u.display_name, a.action, a.detail FROM ticket_actions a \
+         LEFT JOIN users u ON u.id = a.actor_id WHERE a.ticket_id = $1 ORDER BY a.id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(at, actor, action, detail)| TicketAction {
+        at: format_time(at),
+        actor: actor.unwrap_or_else(|| "The portal".into()),
+        action,
+        detail,
+    })
+    .collect();
+    let audit = sqlx::query_as::<_, (i64, Option<String>, String, String, Option<String>, Option<String>, Option<String>)>(
+        "SELECT a.at, u.display_name, a.action, a.subject, a.before_value, a.after_value, a.reason \
+         FROM audit_trail a LEFT JOIN users u ON u.id = a.actor_id WHERE a.ticket_id = $1 ORDER BY a.id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(at, actor, action, subject, before, after, reason)| AuditEntry {
+        at: format_time(at),
+        actor: actor.unwrap_or_else(|| "The portal".into()),
+        action,
+        subject,
+        before,
+        after,
+        reason,
+    })
+    .collect();
+    let hops = sqlx::query_as::<_, (String, String, i64, Option<i64>)>(
+        "SELECT system, email, due_at, done_at FROM propagation_jobs WHERE ticket_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(system, email, due, done)| Hop {
+        system: if system == "vlsc" { "VLSC (customer pages)".into() } else { "explore.ms (partner pages)".into() },
+        state: if done.is_some() { HopState::Done } else { HopState::Waiting },
+        detail: match done {
+            Some(at) => format!("Shows {email} since {}.", format_time(at)),
+            None if due <= now => format!("Overdue since {}: the copy is waiting for the propagation job.", format_time(due)),
+            None => format!("Expected to show {email} by {}.", format_time(due)),
+        },
+        shows: None,
+    })
+    .collect();
+    let may_act = user.role == Role::SupportAgent
+        && row.status == "open"
+        && kind == Some(TicketKind::ResendActivation);
+    Ok(TicketDetail {
+        summary: row.summary(),
+        actions,
+        audit,
+        hops,
+        may_send_now: may_act,
+    })
+}

@@ -1,0 +1,644 @@
+//! The support console (R4, R5, R7, R9, R10): one test per ticket type and per
+//! refusal, replication issues, and who may reach which function.
+
+use crate::activation::{link_token, mailbox_bodies, order, outbox, setup};
+use crate::both_backends;
+use crate::fixture::{Fixture, OTHER, OWN, USERS};
+use crate::helpers::{Backend, TestApp};
+use app::activation::redeem::{confirm, link_state};
+use app::activation::LinkState;
+use app::enrollments::records::{associate_account, ensure_online_account};
+use app::support::{RemapPreview, ReplicationIssue, TicketDetail, TicketSummary};
+use app::AppError;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+const SUPPORT: &str = "support@ops.example";
+
+fn key(name: &str) -> String {
+    format!("support-form-key-{name}")
+}
+
+async fn post(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    app.call_with(path, fields, cookie).await
+}
+
+async fn resend(app: &TestApp, cookie: &str, key: &str) -> reqwest::Response {
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana, by phone"),
+        ("request_key", key),
+    ];
+    post(app, cookie, "/api/support/resend", &fields).await
+}
+
+async fn ok_ticket(response: reqwest::Response) -> i64 {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn refusal(response: reqwest::Response) -> (StatusCode, AppError) {
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+async fn ticket(app: &TestApp, cookie: &str, id: i64) -> TicketDetail {
+    let response = app
+        .call_with("/api/ticket", &[("id", &id.to_string())], cookie)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn first_order(app: &TestApp, f: &Fixture) {
+    order(app, &f.own, &["M365-E3"], 0, "support-first").await;
+    app.work().await;
+}
+
+async fn osm_email(app: &TestApp) -> String {
+    sqlx::query_scalar(
+        "SELECT email FROM enrollment_contacts WHERE enrollment_id = $1 AND contact_type = 'osm'",
+    )
+    .bind(app_fixture_id(app).await)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn app_fixture_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM enrollments WHERE enrollment_number = $1")
+        .bind(OWN)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+// R4: support sends the activation email again, to the same address, with the same link.
+async fn r4_support_resends_the_activation_email_to_the_same_address(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    let support = app.signed_in(SUPPORT).await;
+    let (before, r1) = (key("before"), key("r1"));
+    let (status, error) = refusal(resend(&app, &support, &before).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.to_string().contains("first online order"), "{error}");
+
+    first_order(&app, &f).await;
+    let id = ok_ticket(resend(&app, &support, &r1).await).await;
+    let again = ok_ticket(resend(&app, &support, &r1).await).await;
+    assert_eq!(id, again, "a resubmitted form opens one ticket");
+    app.work().await;
+    let bodies = mailbox_bodies(&app).await;
+    assert_eq!(
+        bodies.len(),
+        2,
+        "one resend, however often the form is posted"
+    );
+    assert_eq!(
+        link_token(&bodies[0]),
+        link_token(&bodies[1]),
+        "the same activation link"
+    );
+    let sent: Vec<String> = outbox(&app).await.into_iter().map(|(to, ..)| to).collect();
+    assert_eq!(sent, ["osm@contoso.example", "osm@contoso.example"]);
+    let t = ticket(&app, &support, id).await;
+    assert_eq!(t.summary.status, "done");
+    assert_eq!(t.actions[0].action, "Resent the activation email");
+    assert_eq!(t.audit[0].action, "Activation email resent by support");
+}
+
+// R4, R9: no resend once activated, nor once the link has expired (reactivate instead).
+async fn r4_a_resend_is_refused_once_activated_or_expired(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    app.clock.advance(Duration::from_secs(200 * 86_400));
+    let support_late = app.signed_in(SUPPORT).await;
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", &key("expired")),
+    ];
+    let (status, error) =
+        refusal(post(&app, &support_late, "/api/support/resend", &fields).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        error.to_string().contains("reactivate it instead"),
+        "{error}"
+    );
+
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let token = link_token(&mailbox_bodies(&app).await[0]);
+    confirm(
+        &app.db,
+        &token,
+        "contoso.onmicrosoft.example",
+        "ga@contoso.example",
+        app.state.now_unix(),
+    )
+    .await
+    .unwrap();
+    let support = app.signed_in(SUPPORT).await;
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", &key("used")),
+    ];
+    let (status, error) = refusal(post(&app, &support, "/api/support/resend", &fields).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.to_string().contains("already activated"), "{error}");
+    assert_eq!(outbox(&app).await.len(), 1);
+}
+
+// R5: a typo corrected within the domain, with the activation email sent again
+// to the new address, carrying a working link; the change propagates.
+async fn r5_support_corrects_an_osm_typo_and_retriggers_the_email(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let support = app.signed_in(SUPPORT).await;
+    let fields = [
+        ("enrollment", OWN),
+        ("new_email", "sam.osm@contoso.example"),
+        ("reason", "typo"),
+        ("retrigger", "true"),
+        ("asked_by", "Ana, by phone"),
+        ("request_key", &key("typo")),
+    ];
+    let id = ok_ticket(post(&app, &support, "/api/support/correct-osm", &fields).await).await;
+    assert_eq!(osm_email(&app).await, "sam.osm@contoso.example");
+    app.work().await;
+    let bodies = mailbox_bodies(&app).await;
+    assert_eq!(bodies.len(), 2);
+    let sent: Vec<String> = outbox(&app).await.into_iter().map(|(to, ..)| to).collect();
+    assert_eq!(sent[1], "sam.osm@contoso.example");
+    let token = link_token(&bodies[1]);
+    assert!(matches!(
+        link_state(&app.db, &token, app.state.now_unix())
+            .await
+            .unwrap(),
+        LinkState::Valid { .. }
+    ));
+    let t = ticket(&app, &support, id).await;
+    assert_eq!(t.audit[0].before.as_deref(), Some("osm@contoso.example"));
+    assert_eq!(
+        t.audit[0].reason.as_deref(),
+        Some("Typo or data-entry correction")
+    );
+    assert_eq!(t.hops.len(), 2, "VLSC and explore.ms");
+    app.clock.advance(Duration::from_secs(86_400));
+    app.work().await;
+    let copies: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM contact_copies WHERE enrollment_id = $1 AND contact_type = 'osm'",
+    )
+    .bind(f.own.id)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        copies,
+        ["sam.osm@contoso.example", "sam.osm@contoso.example"]
+    );
+}
+
+// R5, R6: whatever the reason, another domain is refused with the guidance.
+async fn r5_a_different_domain_is_refused_for_every_reason(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let support = app.signed_in(SUPPORT).await;
+    for reason in ["typo", "vlsc_differs", "replacement"] {
+        let fields = [
+            ("enrollment", OWN),
+            ("new_email", "sam@fabrikam.example"),
+            ("reason", reason),
+            ("asked_by", "Ana"),
+            ("request_key", &key(reason)),
+        ];
+        let (status, error) =
+            refusal(post(&app, &support, "/api/support/correct-osm", &fields).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reason}");
+        let message = error.for_field("new_email").unwrap();
+        assert!(
+            message.contains("same email domain") || message.contains("within its email domain"),
+            "{message}"
+        );
+        assert!(
+            message.contains("CICR") || message.contains("Change Request"),
+            "{message}"
+        );
+    }
+    let none = key("none");
+    let missing_reason = [
+        ("enrollment", OWN),
+        ("new_email", "sam2@contoso.example"),
+        ("asked_by", "Ana"),
+        ("request_key", none.as_str()),
+    ];
+    let (_, error) =
+        refusal(post(&app, &support, "/api/support/correct-osm", &missing_reason).await).await;
+    assert!(error.for_field("reason").is_some());
+    assert_eq!(osm_email(&app).await, "osm@contoso.example");
+    let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM support_tickets")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(tickets, 0, "nothing is written");
+}
+
+// R9: reactivation makes a new link valid six months from now; the old one stays dead.
+async fn r9_reactivation_makes_a_new_link_and_the_old_one_stays_dead(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let old = link_token(&mailbox_bodies(&app).await[0]);
+    let support = app.signed_in(SUPPORT).await;
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", &key("early")),
+    ];
+    let (status, error) =
+        refusal(post(&app, &support, "/api/support/reactivate", &fields).await).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a valid link is resent, not reactivated"
+    );
+    assert!(error.to_string().contains("still valid"));
+
+    app.clock.advance(Duration::from_secs(190 * 86_400));
+    let support = app.signed_in(SUPPORT).await;
+    let now = app.state.now_unix();
+    assert!(matches!(
+        link_state(&app.db, &old, now).await.unwrap(),
+        LinkState::Expired { .. }
+    ));
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", &key("late")),
+    ];
+    let id = ok_ticket(post(&app, &support, "/api/support/reactivate", &fields).await).await;
+    ok_ticket(post(&app, &support, "/api/support/reactivate", &fields).await).await;
+    app.work().await;
+    let bodies = mailbox_bodies(&app).await;
+    assert_eq!(bodies.len(), 2, "one new email");
+    let new = link_token(&bodies[1]);
+    assert_ne!(new, old);
+    assert!(
+        matches!(
+            link_state(&app.db, &old, now).await.unwrap(),
+            LinkState::Unknown
+        ),
+        "the old link stays dead"
+    );
+    match link_state(&app.db, &new, now).await.unwrap() {
+        LinkState::Valid { expires_on, .. } => assert_eq!(expires_on, "2027-11-11"),
+        other => panic!("expected a valid link, got {other:?}"),
+    }
+    confirm(
+        &app.db,
+        &new,
+        "contoso.onmicrosoft.example",
+        "ga@contoso.example",
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ticket(&app, &support, id).await.summary.status, "done");
+}
+
+// R10: licenses remapped to the named account; later orders follow it.
+async fn r10_a_remap_moves_the_licenses_and_later_orders_follow(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    let wrong = ensure_online_account(
+        &app.db,
+        "wrong.onmicrosoft.example",
+        "a@wrong.example",
+        "a@wrong.example",
+        0,
+    )
+    .await
+    .unwrap();
+    ensure_online_account(
+        &app.db,
+        "contoso.onmicrosoft.example",
+        "ga@contoso.example",
+        "ga@contoso.example",
+        0,
+    )
+    .await
+    .unwrap();
+    associate_account(&app.db, f.own.id, wrong, 0)
+        .await
+        .unwrap();
+    let support = app.signed_in(SUPPORT).await;
+    let preview: RemapPreview = app
+        .call_with(
+            "/api/support/remap-preview",
+            &[
+                ("enrollment", OWN),
+                ("domain", "contoso.onmicrosoft.example"),
+            ],
+            &support,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (preview.from_domain.as_str(), preview.to_domain.as_str()),
+        ("wrong.onmicrosoft.example", "contoso.onmicrosoft.example")
+    );
+    let unknown = app
+        .call_with(
+            "/api/support/remap-preview",
+            &[("enrollment", OWN), ("domain", "nowhere.example")],
+            &support,
+        )
+        .await;
+    assert!(refusal(unknown)
+        .await
+        .1
+        .for_field("domain")
+        .unwrap()
+        .contains("No online account"));
+    let fields = [
+        ("enrollment", OWN),
+        ("domain", "contoso.onmicrosoft.example"),
+        ("asked_by", "Ana"),
+        ("request_key", &key("remap")),
+    ];
+    let id = ok_ticket(post(&app, &support, "/api/support/remap", &fields).await).await;
+    ok_ticket(post(&app, &support, "/api/support/remap", &fields).await).await;
+    order(&app, &f.own, &["EXO-P1"], 0, "after-remap").await;
+    app.work().await;
+    let reason: String =
+        sqlx::query_scalar("SELECT reason FROM activation_decisions ORDER BY id DESC LIMIT 1")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert!(reason.contains("contoso.onmicrosoft.example"), "{reason}");
+    let t = ticket(&app, &support, id).await;
+    assert_eq!(
+        t.audit[0].before.as_deref(),
+        Some("wrong.onmicrosoft.example")
+    );
+    assert_eq!(t.audit.len(), 1, "the resubmitted form did nothing more");
+}
+
+// R7: a CICR's "send the activation email again" arrives as a ticket; support
+// sends it to the new OSM once.
+async fn r7_a_cicr_retrigger_arrives_as_a_ticket_and_sends_once(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let pat = app.signed_in("pat@fabrikam.example").await;
+    let cicr = [
+        ("enrollment", OWN),
+        ("contact", "osm"),
+        ("name", "Robin Osm"),
+        ("email", "robin@contoso.example"),
+        ("phone", "+1 425 555 0199"),
+        ("reason", "New OSM"),
+        ("versions", "osm:1"),
+        ("request_key", "support-cicr-retrigger-key"),
+        ("resend_activation", "true"),
+    ];
+    assert_eq!(
+        app.call_with("/api/request-contact-change", &cicr, &pat)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let support = app.signed_in(SUPPORT).await;
+    let list: Vec<TicketSummary> = app
+        .call("/api/tickets", Some(&support))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].from_change.as_deref(), Some("CICR-000001"));
+    let id = list[0].id.to_string();
+    ok_ticket(
+        post(
+            &app,
+            &support,
+            "/api/support/send-for-ticket",
+            &[("ticket", &id)],
+        )
+        .await,
+    )
+    .await;
+    ok_ticket(
+        post(
+            &app,
+            &support,
+            "/api/support/send-for-ticket",
+            &[("ticket", &id)],
+        )
+        .await,
+    )
+    .await;
+    app.work().await;
+    let sent: Vec<String> = outbox(&app).await.into_iter().map(|(to, ..)| to).collect();
+    assert_eq!(sent, ["osm@contoso.example", "robin@contoso.example"]);
+}
+
+// Replication issues: a copy that differs from eMSL is listed and re-synced once.
+async fn a_replication_issue_is_listed_and_resynced(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    sqlx::query("UPDATE contact_copies SET email = 'stale@contoso.example' WHERE enrollment_id = $1 AND contact_type = 'osm' AND system = 'vlsc'")
+        .bind(f.own.id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let support = app.signed_in(SUPPORT).await;
+    let issues: Vec<ReplicationIssue> = app
+        .call("/api/support/replication-issues", Some(&support))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        (issues[0].system.as_str(), issues[0].contact_type.as_str()),
+        ("vlsc", "osm")
+    );
+    assert!(issues[0].shows.contains("stale@contoso.example"));
+    let fields = [("enrollment", OWN), ("contact", "osm"), ("system", "vlsc")];
+    assert_eq!(
+        post(&app, &support, "/api/support/resync", &fields)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let issues: Vec<ReplicationIssue> = app
+        .call("/api/support/replication-issues", Some(&support))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(issues.is_empty());
+    // A change still within its propagation delay is not an issue.
+    let pat = app.signed_in("pat@fabrikam.example").await;
+    let cicr = [
+        ("enrollment", OWN),
+        ("contact", "osm"),
+        ("name", "Robin Osm"),
+        ("email", "robin@contoso.example"),
+        ("phone", "+1 425 555 0199"),
+        ("reason", "New OSM"),
+        ("versions", "osm:1"),
+        ("request_key", "support-replication-key"),
+    ];
+    assert_eq!(
+        app.call_with("/api/request-contact-change", &cicr, &pat)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let issues: Vec<ReplicationIssue> = app
+        .call("/api/support/replication-issues", Some(&support))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(issues.is_empty(), "{issues:?}");
+}
+
+// Only support agents reach the console's functions; customers see their own tickets.
+async fn only_support_agents_reach_the_console(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let support = app.signed_in(SUPPORT).await;
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", &key("own")),
+    ];
+    let id = ok_ticket(post(&app, &support, "/api/support/resend", &fields).await)
+        .await
+        .to_string();
+    let calls: [(&str, Vec<(&str, &str)>); 9] = [
+        (
+            "/api/support/resend",
+            vec![
+                ("enrollment", OWN),
+                ("asked_by", "x"),
+                ("request_key", "support-form-key-forbidden"),
+            ],
+        ),
+        ("/api/support/send-for-ticket", vec![("ticket", &id)]),
+        (
+            "/api/support/correct-osm",
+            vec![
+                ("enrollment", OWN),
+                ("new_email", "a@contoso.example"),
+                ("reason", "typo"),
+                ("asked_by", "x"),
+                ("request_key", "support-form-key-forbidden"),
+            ],
+        ),
+        (
+            "/api/support/reactivate",
+            vec![
+                ("enrollment", OWN),
+                ("asked_by", "x"),
+                ("request_key", "support-form-key-forbidden"),
+            ],
+        ),
+        (
+            "/api/support/remap-preview",
+            vec![("enrollment", OWN), ("domain", "a.example")],
+        ),
+        (
+            "/api/support/remap",
+            vec![
+                ("enrollment", OWN),
+                ("domain", "a.example"),
+                ("asked_by", "x"),
+                ("request_key", "support-form-key-forbidden"),
+            ],
+        ),
+        ("/api/support/replication-issues", vec![]),
+        (
+            "/api/support/resync",
+            vec![("enrollment", OWN), ("contact", "osm"), ("system", "vlsc")],
+        ),
+        ("/api/support/form-key", vec![]),
+    ];
+    for (email, _) in USERS.iter().filter(|(e, _)| *e != SUPPORT) {
+        let cookie = app.signed_in(email).await;
+        for (path, fields) in &calls {
+            let status = app.call_with(path, fields, &cookie).await.status();
+            assert!(
+                status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+                "{email} reached {path}: {status}"
+            );
+        }
+    }
+    // The customer's users see their organisation's tickets; partners and other customers do not.
+    let admin = app.signed_in("admin@contoso.example").await;
+    let own: Vec<TicketSummary> = app
+        .call("/api/tickets", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own.len(), 1);
+    assert_eq!(ticket(&app, &admin, own[0].id).await.summary.status, "done");
+    let pat = app.signed_in("pat@fabrikam.example").await;
+    assert_eq!(
+        app.call("/api/tickets", Some(&pat)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    app.create_user_in(
+        f.other.customer_id,
+        "admin@northwind.example",
+        app::domain::Role::VlscAdministrator,
+    )
+    .await;
+    let northwind = app.signed_in("admin@northwind.example").await;
+    let theirs: Vec<TicketSummary> = app
+        .call("/api/tickets", Some(&northwind))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
+    let response = app
+        .call_with("/api/ticket", &[("id", &id)], &northwind)
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Nor does support find another customer's enrollment missing: it sees all.
+    let other = app
+        .call_with(
+            "/api/support/remap-preview",
+            &[("enrollment", OTHER), ("domain", "a.example")],
+            &support,
+        )
+        .await;
+    assert!(refusal(other)
+        .await
+        .1
+        .for_field("enrollment")
+        .unwrap()
+        .contains("not associated"));
+}
+
+both_backends!(
+    r4_support_resends_the_activation_email_to_the_same_address,
+    r4_a_resend_is_refused_once_activated_or_expired,
+    r5_support_corrects_an_osm_typo_and_retriggers_the_email,
+    r5_a_different_domain_is_refused_for_every_reason,
+    r9_reactivation_makes_a_new_link_and_the_old_one_stays_dead,
+    r10_a_remap_moves_the_licenses_and_later_orders_follow,
+    r7_a_cicr_retrigger_arrives_as_a_ticket_and_sends_once,
+    a_replication_issue_is_listed_and_resynced,
+    only_support_agents_reach_the_console,
+);
