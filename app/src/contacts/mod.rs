@@ -7,6 +7,7 @@ mod form;
 mod list;
 #[cfg(feature = "ssr")]
 pub mod propagation;
+mod request;
 pub mod routing;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -14,6 +15,7 @@ mod tracker;
 
 pub use form::ContactChangeForm;
 pub use list::{ChangesPage, RocQueuePage};
+pub use request::{request_contact_change, RequestContactChange};
 pub use tracker::ChangePage;
 
 use crate::error::AppError;
@@ -97,56 +99,6 @@ pub struct ChangeSummary {
     pub requested_name: String,
     pub status_label: String,
     pub submitted_at: String,
-}
-
-/// Submits a Contract Information Change Request (R7) for one contact of an
-/// enrollment. Partner users only, for their customers. Goes on to the change's
-/// tracker; returns its reference.
-#[server(endpoint = "request-contact-change")]
-#[allow(clippy::too_many_arguments)]
-pub async fn request_contact_change(
-    enrollment: String,
-    contact: String,
-    name: String,
-    email: String,
-    phone: String,
-    reason: String,
-    resend_activation: Option<String>,
-    billing_address: Option<String>,
-    billing_city: Option<String>,
-    billing_postal_code: Option<String>,
-    billing_country: Option<String>,
-    purchase_order: Option<String>,
-    versions: String,
-    request_key: String,
-) -> Result<String, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let input = ssr::ChangeInput {
-                enrollment: &enrollment,
-                contact: &contact,
-                name: &name,
-                email: &email,
-                phone: &phone,
-                reason: &reason,
-                resend_activation: resend_activation.is_some_and(|v| !v.is_empty() && v != "false"),
-                billing: ssr::BillingInput {
-                    address: billing_address.as_deref().unwrap_or_default(),
-                    city: billing_city.as_deref().unwrap_or_default(),
-                    postal_code: billing_postal_code.as_deref().unwrap_or_default(),
-                    country: billing_country.as_deref().unwrap_or_default(),
-                    purchase_order: purchase_order.as_deref().unwrap_or_default(),
-                },
-                versions: &versions,
-                request_key: &request_key,
-            };
-            let reference = ssr::submit(&state, &user, input).await?;
-            leptos_axum::redirect(&format!("/changes/{reference}"));
-            Ok(reference)
-        }
-        .await,
-    )
 }
 
 /// One change's tracker, if the caller may see it; "not found" otherwise.

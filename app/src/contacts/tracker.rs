@@ -1,6 +1,6 @@
 use super::{get_contact_change, ChangeTracker, ContactDetails, DecideContactChange, HopState};
 use crate::error::AppError;
-use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::{action_errors, FieldError, FormError, NotVisible};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -26,25 +26,11 @@ pub fn ChangePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match tracker.await {
                     Ok(t) => view! { <Tracker t decide/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotVisible/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotVisible title="Change not found" text="There is no change request with this reference among those you can see." back="/changes" back_label="Back to contact changes"/> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn NotVisible() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        options.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <Title text="Change not found · Volume Licensing portal"/>
-        <h1>"Change not found"</h1>
-        <p>"There is no change request with this reference among those you can see."</p>
-        <p><a href="/changes">"Back to contact changes"</a></p>
     }
 }
 

@@ -3,7 +3,7 @@ use crate::contacts::{ContactChangeForm, RequestContactChange};
 use crate::error::AppError;
 use crate::orders::{PlaceOrder, PlaceOrderForm};
 use crate::reservations::{CancelReservation, Reserve, ReserveForm};
-use crate::shell::FormError;
+use crate::shell::{FormError, NotVisible};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -35,25 +35,11 @@ pub fn EnrollmentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <Enrollment d reserve cancel place change/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotVisible/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotVisible title="Enrollment not found" text="There is no enrollment with this number among those you can see." back="/enrollments" back_label="Back to enrollments"/> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn NotVisible() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        options.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <Title text="Enrollment not found · Volume Licensing portal"/>
-        <h1>"Enrollment not found"</h1>
-        <p>"There is no enrollment with this number among those you can see."</p>
-        <p><a href="/enrollments">"Back to enrollments"</a></p>
     }
 }
 

@@ -26,6 +26,7 @@ use leptos_router::{
     path, SsrMode,
 };
 use not_found::NotFoundPage;
+pub use not_found::NotVisible;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

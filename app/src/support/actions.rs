@@ -98,6 +98,39 @@ fn audit<'a>(
     }
 }
 
+/// Sends the activation email again to `to` for a ticket, logs it, closes the
+/// ticket and records the audit entry.
+async fn resend_on_ticket(
+    tx: &mut Tx,
+    (enrollment, user, ticket): (&VisibleEnrollment, &CurrentUser, i64),
+    activation: &Activation,
+    to: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    queue_again(tx, enrollment.id, activation, to, now).await?;
+    tickets::log(
+        tx,
+        ticket,
+        user.id,
+        "Resent the activation email",
+        detail,
+        now,
+    )
+    .await?;
+    tickets::close(tx, ticket, "done", detail, now).await?;
+    let mut event = audit(
+        enrollment,
+        user,
+        ticket,
+        "Activation email resent by support",
+        now,
+    );
+    event.before = Some(activation.recipient_email.clone());
+    event.after = Some(to.to_string());
+    record(tx, event).await
+}
+
 /// The enrollment a support form names, or a message on its field.
 async fn enrollment_named(
     state: &AppState,
@@ -154,37 +187,17 @@ pub async fn resend(
         Ok(id) => id,
         Err(existing) => return Ok(existing),
     };
-    queue_again(
+    let to = activation.recipient_email.clone();
+    let detail = format!("Activation email queued again to {to} (R4).");
+    resend_on_ticket(
         &mut tx,
-        enrollment.id,
+        (&enrollment, user, ticket),
         &activation,
-        &activation.recipient_email.clone(),
-        now,
-    )
-    .await?;
-    let detail = format!(
-        "Activation email queued again to {} (R4).",
-        activation.recipient_email
-    );
-    tickets::log(
-        &mut tx,
-        ticket,
-        user.id,
-        "Resent the activation email",
+        &to,
         &detail,
         now,
     )
     .await?;
-    tickets::close(&mut tx, ticket, "done", &detail, now).await?;
-    let mut event = audit(
-        &enrollment,
-        user,
-        ticket,
-        "Activation email resent by support",
-        now,
-    );
-    event.after = Some(activation.recipient_email.clone());
-    record(&mut tx, event).await?;
     tx.commit().await?;
     Ok(ticket)
 }
@@ -223,28 +236,16 @@ pub async fn send_for_ticket(
     let to = current_recipient(&mut tx, enrollment.id)
         .await?
         .unwrap_or(activation.recipient_email.clone());
-    queue_again(&mut tx, enrollment.id, &activation, &to, now).await?;
     let detail = format!("Activation email queued to {to}, the enrollment's current contact (R7).");
-    tickets::log(
+    resend_on_ticket(
         &mut tx,
-        ticket,
-        user.id,
-        "Resent the activation email",
+        (&enrollment, user, ticket),
+        &activation,
+        &to,
         &detail,
         now,
     )
     .await?;
-    tickets::close(&mut tx, ticket, "done", &detail, now).await?;
-    let mut event = audit(
-        &enrollment,
-        user,
-        ticket,
-        "Activation email resent by support",
-        now,
-    );
-    event.before = Some(activation.recipient_email.clone());
-    event.after = Some(to);
-    record(&mut tx, event).await?;
     tx.commit().await?;
     Ok(ticket)
 }

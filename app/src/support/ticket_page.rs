@@ -1,7 +1,7 @@
 use super::{get_ticket, SendForTicket, TicketDetail};
 use crate::contacts::HopState;
 use crate::error::AppError;
-use crate::shell::FormError;
+use crate::shell::{FormError, NotVisible};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -28,13 +28,7 @@ pub fn TicketPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match ticket.await {
                     Ok(t) => view! { <Ticket t send/> }.into_any(),
-                    Err(AppError::NotFound) => {
-                        #[cfg(feature = "ssr")]
-                        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-                            options.set_status(axum::http::StatusCode::NOT_FOUND);
-                        }
-                        view! { <h1>"Ticket not found"</h1><p>"There is no ticket with this number among those you can see."</p> }.into_any()
-                    }
+                    Err(AppError::NotFound) => view! { <NotVisible title="Ticket not found" text="There is no ticket with this number among those you can see." back="/" back_label="Go to the home page"/> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
