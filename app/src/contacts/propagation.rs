@@ -11,6 +11,9 @@ use crate::db::{Db, Tx};
 use crate::domain::ContactType;
 use crate::error::AppError;
 
+/// How many jobs are applied at once.
+const CONCURRENT_JOBS: usize = 8;
+
 /// The systems that keep their own copy of every contact.
 pub const SYSTEMS: [&str; 2] = ["vlsc", "explore"];
 
@@ -70,8 +73,11 @@ pub async fn propagate_due(db: &Db, now: i64, limit: i64) -> Result<usize, AppEr
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    for job in &jobs {
-        apply(db, job, now).await?;
+    // Jobs are independent (a copy only ever moves to a newer version), so
+    // several run at once; on SQLite the single writer queues them anyway.
+    for chunk in jobs.chunks(CONCURRENT_JOBS) {
+        let applied = futures::future::join_all(chunk.iter().map(|job| apply(db, job, now))).await;
+        applied.into_iter().collect::<Result<Vec<()>, AppError>>()?;
     }
     Ok(jobs.len())
 }
@@ -81,6 +87,14 @@ pub async fn propagate_due(db: &Db, now: i64, limit: i64) -> Result<usize, AppEr
 /// when it was its last job. Safe to run any number of times.
 pub async fn apply(db: &Db, job: &Job, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
+    if let Some(change_id) = job.change_id {
+        // Locks the change first, so that of its two jobs finishing at once the
+        // later one sees the earlier and marks the change complete.
+        sqlx::query("UPDATE contact_changes SET status = status WHERE id = $1")
+            .bind(change_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let updated = sqlx::query(
         "UPDATE contact_copies SET name = $1, email = $2, phone = $3, version = $4, synced_at = $5 \
          WHERE enrollment_id = $6 AND contact_type = $7 AND system = $8 AND version < $4",

@@ -4,7 +4,7 @@
 use crate::both_backends;
 use crate::fixture::{fixture, OTHER, OWN};
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
-use app::contacts::propagation::{apply, Job};
+use app::contacts::propagation::{apply, propagate_due, Job};
 use app::contacts::ChangeTracker;
 use app::AppError;
 use reqwest::StatusCode;
@@ -673,6 +673,51 @@ async fn after_a_restart_every_view_converges_to_emsl(backend: Backend) {
     );
 }
 
+// Two instances propagating at once: every copy lands and every change completes.
+async fn two_instances_propagating_at_once_complete_every_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    fixture(&app).await;
+    let pat = app.signed_in(PARTNER).await;
+    for (i, contact) in ["osm", "pri", "ntc"].into_iter().enumerate() {
+        let version = if contact == "osm" { "osm:1" } else { "" };
+        let fields = with(
+            with(
+                with(osm_change(&format!("twin-{i}")), "contact", contact),
+                "versions",
+                version,
+            ),
+            "email",
+            &format!("{contact}-2@contoso.example"),
+        );
+        submitted(&app, &pat, &fields).await;
+    }
+    app.clock.advance(DAY);
+    let now = app.state.now_unix();
+    let (a, b) = tokio::join!(
+        propagate_due(&app.db, now, 500),
+        propagate_due(&app.db, now, 500)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        12,
+        "each instance saw the six jobs"
+    );
+    let complete: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM contact_changes WHERE status = 'complete'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(complete, 3);
+    for contact in ["osm", "pri", "ntc"] {
+        for system in ["vlsc", "explore"] {
+            assert_eq!(
+                shown_email(&app, system, contact).await,
+                Some(format!("{contact}-2@contoso.example"))
+            );
+        }
+    }
+}
+
 // The audit trail records each change and decision, and refuses to be rewritten.
 async fn the_audit_trail_records_changes_and_is_append_only(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -748,5 +793,6 @@ both_backends!(
     only_roc_operators_decide_and_other_organisations_see_nothing,
     each_side_sees_its_own_systems_copy_and_the_change_in_flight,
     after_a_restart_every_view_converges_to_emsl,
+    two_instances_propagating_at_once_complete_every_change,
     the_audit_trail_records_changes_and_is_append_only,
 );
