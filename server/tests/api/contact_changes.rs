@@ -697,11 +697,8 @@ async fn two_instances_propagating_at_once_complete_every_change(backend: Backen
         propagate_due(&app.db, now, 500),
         propagate_due(&app.db, now, 500)
     );
-    assert_eq!(
-        a.unwrap() + b.unwrap(),
-        12,
-        "each instance saw the six jobs"
-    );
+    // Each saw some or all of the six jobs; applying one twice changes nothing.
+    assert!(a.unwrap() + b.unwrap() >= 6);
     let complete: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM contact_changes WHERE status = 'complete'")
             .fetch_one(app.db.pool())
