@@ -708,10 +708,7 @@ pub async fn tracker(
             ),
             Some((_, due, None)) => (
                 HopState::Waiting,
-                format!(
-                    "Expected by {} (changes reach every system about 24 hours after eMSL).",
-                    format_time(*due)
-                ),
+                format!("Expected by {}.", format_time(*due)),
             ),
             None if change.status == "rejected" => (
                 HopState::Stopped,

@@ -88,14 +88,18 @@ pub fn PersonRow(
                 <input type="hidden" name="grant" value="true"/>
                 <label for=id.clone()>"Grant on"</label>
                 <select id=id name="enrollment">
-                    {enrollments.into_iter().map(|n| { let shown = n.clone(); view! { <option value=n>{shown}</option> } }).collect_view()}
+                    {enrollments
+                        .into_iter()
+                        .filter(|n| !person.reservation_enrollments.contains(n))
+                        .map(|n| { let shown = n.clone(); view! { <option value=n>{shown}</option> } })
+                        .collect_view()}
                 </select>
                 <button type="submit">"Grant"</button>
             </ActionForm>
         }
     });
     let email = person.email.clone();
-    let deactivate_form = person.active.then(|| {
+    let deactivate_form = (person.active && !person.is_you).then(|| {
         let label = format!("{remove_label} {email}");
         view! {
             <ActionForm action=deactivate attr:class="inline">

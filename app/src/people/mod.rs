@@ -24,6 +24,8 @@ pub struct Person {
     pub active: bool,
     /// Enrollments on which an OSM holds the manage-reservation permission (R3).
     pub reservation_enrollments: Vec<String>,
+    /// Whether this is the user looking at the list.
+    pub is_you: bool,
 }
 
 /// An organisation in a list.
@@ -40,7 +42,7 @@ pub async fn list_people() -> Result<Vec<Person>, AppError> {
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
             ssr::require_role(&user, &[Role::VlscAdministrator])?;
-            ssr::people_of(&state.db, user.organisation_id).await
+            ssr::people_of(&state.db, &user).await
         }
         .await,
     )

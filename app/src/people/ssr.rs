@@ -117,7 +117,11 @@ struct PersonRow {
 
 /// The portal users of one organisation, with the enrollments on which each
 /// OSM may manage reservations.
-pub async fn people_of(db: &Db, organisation_id: i64) -> Result<Vec<super::Person>, AppError> {
+pub async fn people_of(
+    db: &Db,
+    viewer: &crate::auth::CurrentUser,
+) -> Result<Vec<super::Person>, AppError> {
+    let organisation_id = viewer.organisation_id;
     let rows = sqlx::query_as::<_, PersonRow>(
         "SELECT id, display_name, email, role, active FROM users WHERE organisation_id = $1 ORDER BY display_name",
     )
@@ -144,6 +148,7 @@ pub async fn people_of(db: &Db, organisation_id: i64) -> Result<Vec<super::Perso
                     .filter(|(user_id, _)| *user_id == r.id)
                     .map(|(_, number)| number.clone())
                     .collect(),
+                is_you: r.id == viewer.id,
                 display_name: r.display_name,
                 email: r.email,
                 active: r.active == 1,
