@@ -46,7 +46,10 @@ pub async fn record(tx: &mut Tx, event: Event<'_>) -> Result<(), AppError> {
 #[derive(sqlx::FromRow)]
 struct Row {
     at: i64,
-    actor: Option<String>,
+    actor_name: Option<String>,
+    actor_email: Option<String>,
+    actor_role: Option<String>,
+    actor_organisation: Option<i64>,
     action: String,
     subject: String,
     before_value: Option<String>,
@@ -54,12 +57,32 @@ struct Row {
     reason: Option<String>,
 }
 
+/// Who did it: the organisation's own people by name and address; others
+/// (partner, support, operations center) by name and role only.
+fn actor(r: &Row, organisation_id: i64) -> String {
+    match (&r.actor_name, &r.actor_email) {
+        (Some(name), Some(email)) if r.actor_organisation == Some(organisation_id) => {
+            format!("{name} <{email}>")
+        }
+        (Some(name), _) => {
+            let role = r
+                .actor_role
+                .as_deref()
+                .and_then(|code| crate::domain::Role::parse(code).ok())
+                .map(|role| role.label())
+                .unwrap_or("portal user");
+            format!("{name} ({role})")
+        }
+        _ => "The portal".into(),
+    }
+}
+
 /// The latest 500 events of one organisation, newest first.
 pub async fn of_organisation(db: &Db, organisation_id: i64) -> Result<Vec<AuditEntry>, AppError> {
     let rows = sqlx::query_as::<_, Row>(
-        "SELECT a.at, u.display_name || ' <' || u.email || '>' AS actor, a.action, a.subject, \
-         a.before_value, a.after_value, a.reason FROM audit_trail a \
-         LEFT JOIN users u ON u.id = a.actor_id \
+        "SELECT a.at, u.display_name AS actor_name, u.email AS actor_email, u.role AS actor_role, \
+         u.organisation_id AS actor_organisation, a.action, a.subject, a.before_value, a.after_value, a.reason \
+         FROM audit_trail a LEFT JOIN users u ON u.id = a.actor_id \
          WHERE a.organisation_id = $1 ORDER BY a.id DESC LIMIT 500",
     )
     .bind(organisation_id)
@@ -68,8 +91,8 @@ pub async fn of_organisation(db: &Db, organisation_id: i64) -> Result<Vec<AuditE
     Ok(rows
         .into_iter()
         .map(|r| AuditEntry {
+            actor: actor(&r, organisation_id),
             at: format_time(r.at),
-            actor: r.actor.unwrap_or_else(|| "The portal".into()),
             action: r.action,
             subject: r.subject,
             before: r.before_value,

@@ -63,7 +63,8 @@ pub struct Job {
     pub phone: String,
 }
 
-/// Applies every job due at `now`, at most `limit`; returns how many it applied.
+/// Applies every job due at `now`, at most `limit`; returns how many it
+/// applied. A job that fails is logged and tried again in a later round.
 pub async fn propagate_due(db: &Db, now: i64, limit: i64) -> Result<usize, AppError> {
     let jobs = sqlx::query_as::<_, Job>(
         "SELECT id, change_id, enrollment_id, contact_type, system, version, name, email, phone \
@@ -75,11 +76,18 @@ pub async fn propagate_due(db: &Db, now: i64, limit: i64) -> Result<usize, AppEr
     .await?;
     // Jobs are independent (a copy only ever moves to a newer version), so
     // several run at once; on SQLite the single writer queues them anyway.
+    let mut applied = 0;
     for chunk in jobs.chunks(CONCURRENT_JOBS) {
-        let applied = futures::future::join_all(chunk.iter().map(|job| apply(db, job, now))).await;
-        applied.into_iter().collect::<Result<Vec<()>, AppError>>()?;
+        let outcomes = futures::future::join_all(chunk.iter().map(|job| apply(db, job, now))).await;
+        for (job, outcome) in chunk.iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => applied += 1,
+                // One failing job holds back no other; it is tried again next round.
+                Err(e) => tracing::warn!(job = job.id, error = %e, "a propagation job failed"),
+            }
+        }
     }
-    Ok(jobs.len())
+    Ok(applied)
 }
 
 /// Copies one job's values to its system, unless that system already shows

@@ -199,7 +199,14 @@ pub async fn submit(
     let current = current_contact(&mut tx, enrollment.id, v.contact_type.code()).await?;
     let current_version = current.as_ref().map(|(_, version)| *version).unwrap_or(0);
     if current_version != base_version {
-        return Err(AppError::Conflict(CHANGED_SINCE_OPENED.into()));
+        drop(tx);
+        return twin_or(
+            state,
+            key,
+            user,
+            AppError::Conflict(CHANGED_SINCE_OPENED.into()),
+        )
+        .await;
     }
     let requested = ContactDetails {
         name: v.name.as_str().to_string(),
@@ -292,10 +299,27 @@ pub async fn submit(
     )
     .await?;
     if v.route == Route::NoTouch {
-        apply_to_emsl(&mut tx, state, id, user.id).await?;
+        if let Err(e) = apply_to_emsl(&mut tx, state, id, user.id).await {
+            drop(tx);
+            return twin_or(state, key, user, e).await;
+        }
     }
     tx.commit().await?;
     Ok(reference)
+}
+
+/// A request that lost a race may have lost it to its own twin (the same form
+/// submitted twice): then the twin's reference is the answer, not `error`.
+async fn twin_or(
+    state: &AppState,
+    key: &str,
+    user: &CurrentUser,
+    error: AppError,
+) -> Result<String, AppError> {
+    match by_request_key(state.db.pool(), key, user.id).await? {
+        Some(reference) => Ok(reference),
+        None => Err(error),
+    }
 }
 
 async fn by_request_key<'e, E>(
@@ -429,14 +453,22 @@ async fn apply_to_emsl(
     if written.rows_affected() == 0 {
         return Err(AppError::Conflict(CHANGED_SINCE_OPENED.into()));
     }
-    sqlx::query(
-        "UPDATE contact_changes SET status = 'propagating', applied_version = $1, applied_at = $2 WHERE id = $3",
+    // Only an accepted request is applied: no-touch ones are accepted when
+    // submitted, manual ones when ROC approves them.
+    let accepted = sqlx::query(
+        "UPDATE contact_changes SET applied_version = $1, applied_at = $2 \
+         WHERE id = $3 AND status = 'propagating' AND applied_at IS NULL",
     )
     .bind(version)
     .bind(now)
     .bind(change_id)
     .execute(&mut **tx)
     .await?;
+    if accepted.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "This request is not waiting to be applied; the tracker shows where it stands.".into(),
+        ));
+    }
     let due = now + state.propagation_delay.as_secs() as i64;
     super::propagation::schedule(
         tx,
@@ -512,19 +544,27 @@ pub async fn decide(
     let comment =
         required_text(comment, "comment", 500).map_err(|m| AppError::invalid("comment", m))?;
     let now = state.now_unix();
+    let already = || {
+        AppError::Conflict(
+            "This request has already been decided; the tracker shows the decision.".into(),
+        )
+    };
     let mut tx = state.db.begin().await?;
+    // Locks the request first, so that of two decisions the second sees the first.
+    sqlx::query("UPDATE contact_changes SET status = status WHERE reference = $1")
+        .bind(reference.trim())
+        .execute(&mut *tx)
+        .await?;
     let change = sqlx::query_as::<_, ChangeRow>(&format!("{CHANGE_SELECT} WHERE c.reference = $1"))
         .bind(reference.trim())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AppError::NotFound)?;
     if change.status != "awaiting_roc" {
-        return Err(AppError::Conflict(
-            "This request has already been decided; the tracker shows the decision.".into(),
-        ));
+        return Err(already());
     }
     let status = if approve { "propagating" } else { "rejected" };
-    sqlx::query(
+    let decided = sqlx::query(
         "UPDATE contact_changes SET status = $1, decided_by = $2, decided_at = $3, decision_comment = $4 \
          WHERE id = $5 AND status = 'awaiting_roc'",
     )
@@ -535,6 +575,9 @@ pub async fn decide(
     .bind(change.id)
     .execute(&mut *tx)
     .await?;
+    if decided.rows_affected() != 1 {
+        return Err(already());
+    }
     record(
         &mut tx,
         Event {

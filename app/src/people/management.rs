@@ -71,7 +71,7 @@ pub async fn add(
         }
         return Err(AppError::invalid(
             "email",
-            "This email already has a portal account. Choose another email, or reactivate that account.",
+            "This email cannot be used: it already belongs to a portal account. Choose another email.",
         ));
     }
     let hash = hash_password_off_thread(person.password.to_string()).await?;
@@ -150,10 +150,14 @@ pub async fn deactivate(
         return Ok(());
     }
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE users SET active = 0 WHERE id = $1 AND active = 1")
+    let changed = sqlx::query("UPDATE users SET active = 0 WHERE id = $1 AND active = 1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    if changed.rows_affected() == 0 {
+        // A twin request deactivated them first.
+        return Ok(());
+    }
     record(
         &mut tx,
         Event {

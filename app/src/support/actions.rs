@@ -108,6 +108,11 @@ async fn resend_on_ticket(
     detail: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    if !tickets::close(tx, ticket, "done", detail, now).await? {
+        return Err(AppError::Conflict(
+            "This ticket has already been worked; its page shows what was done.".into(),
+        ));
+    }
     queue_again(tx, enrollment.id, activation, to, now).await?;
     tickets::log(
         tx,
@@ -118,7 +123,6 @@ async fn resend_on_ticket(
         now,
     )
     .await?;
-    tickets::close(tx, ticket, "done", detail, now).await?;
     let mut event = audit(
         enrollment,
         user,
@@ -163,7 +167,9 @@ pub async fn resend(
     let enrollment = enrollment_named(state, user, enrollment).await?;
     let who = asked_by(who)?;
     let key = request_key(key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key).await? {
+    if let Some(done) =
+        tickets::opened_by_form(&state.db, key, TicketKind::ResendActivation).await?
+    {
         return Ok(done);
     }
     let now = state.now_unix();
@@ -213,6 +219,11 @@ pub async fn send_for_ticket(
     require_support(user)?;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
+    // Locks the ticket first, so that of two clicks the second sees it done.
+    sqlx::query("UPDATE support_tickets SET status = status WHERE id = $1")
+        .bind(ticket)
+        .execute(&mut *tx)
+        .await?;
     let (enrollment_number, status) = sqlx::query_as::<_, (String, String)>(
         "SELECT e.enrollment_number, t.status FROM support_tickets t JOIN enrollments e ON e.id = t.enrollment_id \
          WHERE t.id = $1 AND t.kind = 'resend_activation'",
@@ -287,7 +298,7 @@ pub async fn correct_osm(
         EmailAddress::parse(input.new_email).map_err(|m| AppError::invalid("new_email", m))?;
     let who = asked_by(input.asked_by)?;
     let key = request_key(input.request_key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key).await? {
+    if let Some(done) = tickets::opened_by_form(&state.db, key, TicketKind::CorrectOsm).await? {
         return Ok(done);
     }
     let now = state.now_unix();
@@ -449,7 +460,7 @@ pub async fn reactivate(
     let enrollment = enrollment_named(state, user, enrollment).await?;
     let who = asked_by(who)?;
     let key = request_key(key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key).await? {
+    if let Some(done) = tickets::opened_by_form(&state.db, key, TicketKind::Reactivate).await? {
         return Ok(done);
     }
     let now_time = state.clock.now();
@@ -617,7 +628,7 @@ pub async fn remap(
 ) -> Result<i64, AppError> {
     require_support(user)?;
     let key = request_key(key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key).await? {
+    if let Some(done) = tickets::opened_by_form(&state.db, key, TicketKind::Remap).await? {
         return Ok(done);
     }
     let (enrollment, preview, from_id, to_id) =

@@ -81,9 +81,9 @@ pub fn SupportConsolePage() -> impl IntoView {
                             <h2 id="tickets-h">"Tickets"</h2>
                             <TicketTable tickets/>
                         </section>
-                        <ResendForm action=resend key=key.clone()/>
-                        <CorrectForm action=correct key=key.clone()/>
-                        <ReactivateForm action=reactivate key=key.clone()/>
+                        <ResendForm action=resend key=format!("{key}-resend")/>
+                        <CorrectForm action=correct key=format!("{key}-correct")/>
+                        <ReactivateForm action=reactivate key=format!("{key}-reactivate")/>
                         <RemapForm/>
                         <Replication issues action=resync/>
                     }.into_any(),

@@ -97,14 +97,19 @@ pub async fn resync(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let before = sqlx::query_as::<_, (String, String)>(
-        "SELECT name, email FROM contact_copies WHERE enrollment_id = $1 AND contact_type = $2 AND system = $3",
+    let before = sqlx::query_as::<_, (String, String, String, i64)>(
+        "SELECT name, email, phone, version FROM contact_copies WHERE enrollment_id = $1 AND contact_type = $2 AND system = $3",
     )
     .bind(enrollment.id)
     .bind(contact_type.code())
     .bind(system)
     .fetch_optional(&mut *tx)
     .await?;
+    if before.as_ref() == Some(&(name.clone(), email.clone(), phone.clone(), version)) {
+        // Already in step (a second click, or the job ran meanwhile).
+        return Ok(());
+    }
+    // Pending jobs stay: the worker finds the copy in step and completes their change.
     sqlx::query(
         "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (enrollment_id, contact_type, system) \
@@ -119,17 +124,6 @@ pub async fn resync(
     .bind(&phone)
     .bind(version)
     .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE propagation_jobs SET done_at = $1 WHERE enrollment_id = $2 AND contact_type = $3 AND system = $4 \
-         AND version <= $5 AND done_at IS NULL",
-    )
-    .bind(now)
-    .bind(enrollment.id)
-    .bind(contact_type.code())
-    .bind(system)
-    .bind(version)
     .execute(&mut *tx)
     .await?;
     let label = if system == "vlsc" {
@@ -151,7 +145,7 @@ pub async fn resync(
             ),
             before: Some(
                 before
-                    .map(|(n, e)| format!("{n} <{e}>"))
+                    .map(|(n, e, ..)| format!("{n} <{e}>"))
                     .unwrap_or_else(|| "Missing".into()),
             ),
             after: Some(format!("{name} <{email}>")),

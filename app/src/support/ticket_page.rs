@@ -57,7 +57,7 @@ fn Ticket(t: TicketDetail, send: ServerAction<SendForTicket>) -> impl IntoView {
             <FormError error/>
             <ActionForm action=send>
                 <input type="hidden" name="ticket" value=s.id.to_string()/>
-                <button type="submit">"Send the activation email now"</button>
+                <button type="submit" disabled=move || send.pending().get()>"Send the activation email now"</button>
             </ActionForm>
         })}
         <h2>"Actions taken"</h2>

@@ -49,13 +49,22 @@ pub fn request_key(input: &str) -> Result<&str, AppError> {
 
 /// The ticket a form with this key already opened, if any: submitting the
 /// same form again answers with it and does nothing more.
-pub async fn opened_by_form(db: &Db, key: &str) -> Result<Option<i64>, AppError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT id FROM support_tickets WHERE request_key = $1")
-            .bind(key)
-            .fetch_optional(db.pool())
-            .await?,
+pub async fn opened_by_form(db: &Db, key: &str, kind: TicketKind) -> Result<Option<i64>, AppError> {
+    let found = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, kind FROM support_tickets WHERE request_key = $1",
     )
+    .bind(key)
+    .fetch_optional(db.pool())
+    .await?;
+    match found {
+        Some((id, k)) if k == kind.code() => Ok(Some(id)),
+        // The key of another form: the page was reused, not resubmitted.
+        Some(_) => Err(AppError::invalid(
+            "form",
+            "The form is out of date. Reload the page and try again.",
+        )),
+        None => Ok(None),
+    }
 }
 
 /// Opens a ticket in the caller's transaction. `Err(id)` names the ticket a

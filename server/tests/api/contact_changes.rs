@@ -268,6 +268,21 @@ async fn r7_a_rejected_bill_to_change_changes_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(rejected.status(), StatusCode::OK);
+    // Two approvals arriving after the rejection (a second operator, a double
+    // click) are both refused: the rejected change never reaches eMSL.
+    let approve = [
+        ("reference", reference.as_str()),
+        ("decision", "approve"),
+        ("comment", "Late"),
+    ];
+    let (a, b) = tokio::join!(
+        app.call_with("/api/decide-contact-change", &approve, &roc),
+        app.call_with("/api/decide-contact-change", &approve, &roc)
+    );
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::CONFLICT, StatusCode::CONFLICT)
+    );
     app.clock.advance(DAY * 2);
     app.work().await;
     assert_eq!(shown_email(&app, "emsl", "bill_to").await, None);
@@ -276,6 +291,45 @@ async fn r7_a_rejected_bill_to_change_changes_nothing(backend: Backend) {
     let t = tracker(&app, &pat, &reference).await;
     assert!(t.status_label.contains("Rejected"));
     assert!(hop_detail(&t, "Operations center").contains("No signed form"));
+}
+
+// Two ROC decisions at once: exactly one is taken, and eMSL follows it.
+async fn of_two_roc_decisions_at_once_exactly_one_is_taken(backend: Backend) {
+    let app = spawn_app(backend).await;
+    fixture(&app).await;
+    let pat = app.signed_in(PARTNER).await;
+    let reference = submitted(&app, &pat, &with(bill_to_change("race"), "versions", "")).await;
+    let roc = app.signed_in(ROC).await;
+    let approve = [
+        ("reference", reference.as_str()),
+        ("decision", "approve"),
+        ("comment", "Signed form attached"),
+    ];
+    let reject = [
+        ("reference", reference.as_str()),
+        ("decision", "reject"),
+        ("comment", "Unsigned"),
+    ];
+    let (a, r) = tokio::join!(
+        app.call_with("/api/decide-contact-change", &approve, &roc),
+        app.call_with("/api/decide-contact-change", &reject, &roc)
+    );
+    let approved = a.status() == StatusCode::OK;
+    assert_ne!(
+        approved,
+        r.status() == StatusCode::OK,
+        "exactly one decision is taken"
+    );
+    assert_eq!(
+        shown_email(&app, "emsl", "bill_to").await.is_some(),
+        approved
+    );
+    let decisions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_trail WHERE action LIKE 'CICR % by ROC'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(decisions, 1);
 }
 
 // R7: OLAs are not changed by CICR; the partner is told who adds them.
@@ -760,7 +814,10 @@ async fn the_audit_trail_records_changes_and_is_append_only(backend: Backend) {
         Some("Robin Osm <robin@contoso.example> +1 425 555 0199")
     );
     assert_eq!(changed.reason.as_deref(), Some("Sam moved to another team"));
-    assert!(changed.actor.contains(PARTNER));
+    assert_eq!(
+        changed.actor, "Test User (Partner user)",
+        "the partner by name and role only"
+    );
     let ola = app.signed_in("ola@contoso.example").await;
     assert_eq!(
         app.call("/api/audit-trail", Some(&ola)).await.status(),
@@ -781,6 +838,7 @@ both_backends!(
     r7_contract_contacts_change_in_emsl_at_once_and_everywhere_after_the_delay,
     r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates,
     r7_a_rejected_bill_to_change_changes_nothing,
+    of_two_roc_decisions_at_once_exactly_one_is_taken,
     r7_an_ola_change_is_refused_with_the_guidance,
     r7_asking_for_the_activation_email_again_opens_a_support_ticket,
     each_invalid_field_is_named_and_nothing_is_written,

@@ -238,7 +238,7 @@ async fn adding_a_person_checks_every_field(backend: Backend) {
         (
             set("email", "pat@fabrikam.example"),
             "email",
-            "already has a portal account",
+            "already belongs to a portal account",
         ),
         (set("role", "support"), "role", "Choose a role"),
         (set("password", "short"), "password", "at least 12"),

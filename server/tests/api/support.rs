@@ -110,6 +110,16 @@ async fn r4_support_resends_the_activation_email_to_the_same_address(backend: Ba
     let t = ticket(&app, &support, id).await;
     assert_eq!(t.summary.status, "done");
     assert_eq!(t.actions[0].action, "Resent the activation email");
+    // The same key sent by another form is a reused page, not a resubmission.
+    let reused = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", r1.as_str()),
+    ];
+    let (status, error) =
+        refusal(post(&app, &support, "/api/support/reactivate", &reused).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error.to_string().contains("out of date"), "{error}");
     assert_eq!(t.audit[0].action, "Activation email resent by support");
 }
 
@@ -424,16 +434,13 @@ async fn r7_a_cicr_retrigger_arrives_as_a_ticket_and_sends_once(backend: Backend
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].from_change.as_deref(), Some("CICR-000001"));
     let id = list[0].id.to_string();
-    ok_ticket(
-        post(
-            &app,
-            &support,
-            "/api/support/send-for-ticket",
-            &[("ticket", &id)],
-        )
-        .await,
-    )
-    .await;
+    // A double click: two requests at once send one email.
+    let send = [("ticket", id.as_str())];
+    let (a, b) = tokio::join!(
+        post(&app, &support, "/api/support/send-for-ticket", &send),
+        post(&app, &support, "/api/support/send-for-ticket", &send)
+    );
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
     ok_ticket(
         post(
             &app,
