@@ -516,6 +516,40 @@ async fn a_replication_issue_is_listed_and_resynced(backend: Backend) {
         .await
         .unwrap();
     assert!(issues.is_empty(), "{issues:?}");
+    // Once overdue (the workers were down), both copies are issues; re-syncing
+    // them leaves the jobs to complete the CICR when the workers come back.
+    app.clock.advance(Duration::from_secs(2 * 86_400));
+    let support = app.signed_in(SUPPORT).await;
+    let issues: Vec<ReplicationIssue> = app
+        .call("/api/support/replication-issues", Some(&support))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issues.len(), 2, "{issues:?}");
+    for system in ["vlsc", "explore"] {
+        let fields = [("enrollment", OWN), ("contact", "osm"), ("system", system)];
+        for _ in 0..2 {
+            let response = post(&app, &support, "/api/support/resync", &fields).await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+    }
+    let resyncs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_trail WHERE action = 'Contact re-synced by support'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        resyncs, 3,
+        "one per copy that differed; a second click records nothing"
+    );
+    app.work().await;
+    let status: String = sqlx::query_scalar("SELECT status FROM contact_changes")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "complete");
 }
 
 // Only support agents reach the console's functions; customers see their own tickets.
