@@ -155,6 +155,57 @@ async fn enrollment_named(
     })
 }
 
+/// What every console form brings, read and checked: the ticket it asks
+/// for, the enrollment, who asked, and the form's key.
+struct TicketForm<'k> {
+    kind: TicketKind,
+    enrollment: VisibleEnrollment,
+    asked_by: String,
+    key: &'k str,
+}
+
+/// Reads a console form. `Ok(Err(id))`: this form already opened ticket `id`
+/// (a double click or a retry), and nothing more is to be done.
+async fn read_form<'k>(
+    state: &AppState,
+    user: &CurrentUser,
+    kind: TicketKind,
+    (enrollment, who, key): (&str, &str, &'k str),
+) -> Result<Result<TicketForm<'k>, i64>, AppError> {
+    require_support(user)?;
+    let key = request_key(key)?;
+    if let Some(done) = tickets::opened_by_form(&state.db, key, kind).await? {
+        return Ok(Err(done));
+    }
+    Ok(Ok(TicketForm {
+        kind,
+        enrollment: enrollment_named(state, user, enrollment).await?,
+        asked_by: asked_by(who)?,
+        key,
+    }))
+}
+
+impl TicketForm<'_> {
+    /// Opens the form's ticket in `tx`; `Err(id)` as for [`read_form`].
+    async fn open(
+        &self,
+        tx: &mut Tx,
+        user: &CurrentUser,
+        now: i64,
+    ) -> Result<Result<i64, i64>, AppError> {
+        tickets::open(
+            tx,
+            self.kind,
+            &self.enrollment,
+            &self.asked_by,
+            user.id,
+            self.key,
+            now,
+        )
+        .await
+    }
+}
+
 /// R4: sends the activation email again to the same address, on a new ticket.
 pub async fn resend(
     state: &AppState,
@@ -163,15 +214,18 @@ pub async fn resend(
     who: &str,
     key: &str,
 ) -> Result<i64, AppError> {
-    require_support(user)?;
-    let enrollment = enrollment_named(state, user, enrollment).await?;
-    let who = asked_by(who)?;
-    let key = request_key(key)?;
-    if let Some(done) =
-        tickets::opened_by_form(&state.db, key, TicketKind::ResendActivation).await?
+    let form = match read_form(
+        state,
+        user,
+        TicketKind::ResendActivation,
+        (enrollment, who, key),
+    )
+    .await?
     {
-        return Ok(done);
-    }
+        Ok(form) => form,
+        Err(done) => return Ok(done),
+    };
+    let enrollment = &form.enrollment;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
     let activation = ols_activation(&mut tx, enrollment.id).await?;
@@ -179,17 +233,7 @@ pub async fn resend(
         return Err(AppError::Conflict(reason));
     }
     let activation = activation.ok_or(AppError::Internal)?;
-    let ticket = match tickets::open(
-        &mut tx,
-        TicketKind::ResendActivation,
-        &enrollment,
-        &who,
-        user.id,
-        key,
-        now,
-    )
-    .await?
-    {
+    let ticket = match form.open(&mut tx, user, now).await? {
         Ok(id) => id,
         Err(existing) => return Ok(existing),
     };
@@ -197,7 +241,7 @@ pub async fn resend(
     let detail = format!("Activation email queued again to {to} (R4).");
     resend_on_ticket(
         &mut tx,
-        (&enrollment, user, ticket),
+        (enrollment, user, ticket),
         &activation,
         &to,
         &detail,
@@ -290,17 +334,16 @@ pub async fn correct_osm(
     user: &CurrentUser,
     input: OsmCorrection<'_>,
 ) -> Result<i64, AppError> {
-    require_support(user)?;
-    let enrollment = enrollment_named(state, user, input.enrollment).await?;
+    let fields = (input.enrollment, input.asked_by, input.request_key);
+    let form = match read_form(state, user, TicketKind::CorrectOsm, fields).await? {
+        Ok(form) => form,
+        Err(done) => return Ok(done),
+    };
+    let enrollment = &form.enrollment;
     let reason = OsmCorrectionReason::parse(input.reason)
         .ok_or_else(|| AppError::invalid("reason", "Choose the reason for the correction."))?;
     let new =
         EmailAddress::parse(input.new_email).map_err(|m| AppError::invalid("new_email", m))?;
-    let who = asked_by(input.asked_by)?;
-    let key = request_key(input.request_key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key, TicketKind::CorrectOsm).await? {
-        return Ok(done);
-    }
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
     let (name, old, phone, version) = sqlx::query_as::<_, (String, String, String, i64)>(
@@ -333,17 +376,7 @@ pub async fn correct_osm(
             ),
         ));
     }
-    let ticket = match tickets::open(
-        &mut tx,
-        TicketKind::CorrectOsm,
-        &enrollment,
-        &who,
-        user.id,
-        key,
-        now,
-    )
-    .await?
-    {
+    let ticket = match form.open(&mut tx, user, now).await? {
         Ok(id) => id,
         Err(existing) => return Ok(existing),
     };
@@ -399,7 +432,7 @@ pub async fn correct_osm(
     )
     .await?;
     let mut event = audit(
-        &enrollment,
+        enrollment,
         user,
         ticket,
         "OSM address corrected by support",
@@ -456,13 +489,11 @@ pub async fn reactivate(
     who: &str,
     key: &str,
 ) -> Result<i64, AppError> {
-    require_support(user)?;
-    let enrollment = enrollment_named(state, user, enrollment).await?;
-    let who = asked_by(who)?;
-    let key = request_key(key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key, TicketKind::Reactivate).await? {
-        return Ok(done);
-    }
+    let form = match read_form(state, user, TicketKind::Reactivate, (enrollment, who, key)).await? {
+        Ok(form) => form,
+        Err(done) => return Ok(done),
+    };
+    let enrollment = &form.enrollment;
     let now_time = state.clock.now();
     let now = now_time.unix_timestamp();
     let mut tx = state.db.begin().await?;
@@ -486,17 +517,7 @@ pub async fn reactivate(
         }
         Some(a) => a,
     };
-    let ticket = match tickets::open(
-        &mut tx,
-        TicketKind::Reactivate,
-        &enrollment,
-        &who,
-        user.id,
-        key,
-        now,
-    )
-    .await?
-    {
+    let ticket = match form.open(&mut tx, user, now).await? {
         Ok(id) => id,
         Err(existing) => return Ok(existing),
     };
@@ -547,7 +568,7 @@ pub async fn reactivate(
     .await?;
     tickets::close(&mut tx, ticket, "done", &detail, now).await?;
     let mut event = audit(
-        &enrollment,
+        enrollment,
         user,
         ticket,
         "Activation link reactivated by support",
@@ -560,14 +581,13 @@ pub async fn reactivate(
     Ok(ticket)
 }
 
+/// What a remap of `enrollment` to the account `domain` would move: the
+/// preview, and the ids of the account it leaves and the one it joins.
 async fn remap_facts(
     state: &AppState,
-    user: &CurrentUser,
-    enrollment: &str,
+    enrollment: &VisibleEnrollment,
     domain: &str,
-) -> Result<(VisibleEnrollment, RemapPreview, i64, i64), AppError> {
-    require_support(user)?;
-    let enrollment = enrollment_named(state, user, enrollment).await?;
+) -> Result<(RemapPreview, i64, i64), AppError> {
     let domain = parse_account_domain(domain).map_err(|m| AppError::invalid("domain", m))?;
     let (name, from_id, from_domain) = sqlx::query_as::<_, (String, i64, String)>(
         "SELECT e.name, a.id, a.domain FROM enrollments e JOIN enrollment_accounts ea ON ea.enrollment_id = e.id \
@@ -594,9 +614,8 @@ async fn remap_facts(
         ));
     }
     Ok((
-        enrollment.clone(),
         RemapPreview {
-            enrollment_number: enrollment.number,
+            enrollment_number: enrollment.number.clone(),
             enrollment_name: name,
             from_domain,
             to_domain: domain,
@@ -613,7 +632,9 @@ pub async fn remap_preview(
     enrollment: &str,
     domain: &str,
 ) -> Result<RemapPreview, AppError> {
-    Ok(remap_facts(state, user, enrollment, domain).await?.1)
+    require_support(user)?;
+    let enrollment = enrollment_named(state, user, enrollment).await?;
+    Ok(remap_facts(state, &enrollment, domain).await?.0)
 }
 
 /// R10: moves the enrollment's association to the named account; later orders
@@ -626,27 +647,15 @@ pub async fn remap(
     who: &str,
     key: &str,
 ) -> Result<i64, AppError> {
-    require_support(user)?;
-    let key = request_key(key)?;
-    if let Some(done) = tickets::opened_by_form(&state.db, key, TicketKind::Remap).await? {
-        return Ok(done);
-    }
-    let (enrollment, preview, from_id, to_id) =
-        remap_facts(state, user, enrollment, domain).await?;
-    let who = asked_by(who)?;
+    let form = match read_form(state, user, TicketKind::Remap, (enrollment, who, key)).await? {
+        Ok(form) => form,
+        Err(done) => return Ok(done),
+    };
+    let enrollment = &form.enrollment;
+    let (preview, from_id, to_id) = remap_facts(state, enrollment, domain).await?;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
-    let ticket = match tickets::open(
-        &mut tx,
-        TicketKind::Remap,
-        &enrollment,
-        &who,
-        user.id,
-        key,
-        now,
-    )
-    .await?
-    {
+    let ticket = match form.open(&mut tx, user, now).await? {
         Ok(id) => id,
         Err(existing) => return Ok(existing),
     };
@@ -687,7 +696,7 @@ pub async fn remap(
     .await?;
     tickets::close(&mut tx, ticket, "done", &detail, now).await?;
     let mut event = audit(
-        &enrollment,
+        enrollment,
         user,
         ticket,
         "Licenses remapped by support",
