@@ -24,6 +24,19 @@ pub mod state;
 pub use error::AppError;
 pub use shell::{shell, App};
 
+/// Sends the browser to `path` after a server function. A value that cannot be
+/// a header (only a bug could make one: every caller builds its path from
+/// checked parts) is refused with a logged error, never a panic.
+#[cfg(feature = "ssr")]
+pub fn redirect(path: &str) -> Result<(), AppError> {
+    if axum::http::HeaderValue::from_str(path).is_err() || !path.starts_with('/') {
+        tracing::error!(path = %path.escape_debug(), "refused to redirect to an invalid path");
+        return Err(AppError::Internal);
+    }
+    leptos_axum::redirect(path);
+    Ok(())
+}
+
 /// Ends a server function: an error sets the HTTP status that goes with it.
 ///
 /// A plain HTML form post (no JavaScript) keeps the redirect back to the form

@@ -92,7 +92,16 @@ pub struct AppState {
     /// A password hash checked when the email is unknown, so that an unknown
     /// email takes as long to refuse as a wrong password.
     pub decoy_password_hash: Arc<str>,
+    /// The keys activation links are made with; they come from the portal's
+    /// configuration, never from the database.
+    pub link_keys: Arc<crate::activation::link::LinkKeys>,
 }
+
+/// The address a request came from: the peer's, or, when the peer is one of
+/// the trusted proxies, the client's that the proxy reported. The edge puts it
+/// in the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
 impl AppState {
     /// The current time, as seconds since the Unix epoch.

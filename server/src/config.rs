@@ -30,6 +30,20 @@ pub struct Settings {
     /// Whether this instance runs the activation engine, the outbox worker and
     /// the contact propagation job.
     pub run_workers: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, addresses
+    /// or networks separated by commas); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A request not answered in this time gets 408 (`REQUEST_TIMEOUT`).
+    pub request_timeout: Duration,
+    /// The activation-link keys themselves (`ACTIVATION_LINK_KEYS`: `id:hex`
+    /// entries separated by commas, the current key first).
+    pub activation_link_keys: Option<String>,
+    /// A file holding the keys, one `id:hex` per line, readable only by the
+    /// portal (`ACTIVATION_LINK_KEY_FILE`, default `data/activation-link.keys`).
+    pub activation_link_key_file: String,
+    /// A production deployment (`PORTAL_ENV=production`, or an https public URL):
+    /// the portal refuses to start without its link keys instead of making some.
+    pub production: bool,
 }
 
 impl Settings {
@@ -51,10 +65,12 @@ impl Settings {
             .map_err(|_| format!("LISTEN_ADDR {listen:?} is not an address like 127.0.0.1:3000"))?;
         let public_url = get("PUBLIC_URL", &format!("http://{listen}"));
         let max_failures = get("SIGN_IN_MAX_FAILURES_PER_MINUTE", "10");
+        let production =
+            get("PORTAL_ENV", "demo") == "production" || public_url.starts_with("https://");
         Ok(Settings {
+            public_url: public_url.clone(),
             database_url: get("DATABASE_URL", "sqlite:data/portal.db"),
             listen_addr,
-            public_url,
             site_root: get("LEPTOS_SITE_ROOT", "target/site"),
             session_idle_timeout: parse_duration(
                 "SESSION_IDLE_TIMEOUT",
@@ -71,6 +87,14 @@ impl Settings {
                 "PROPAGATION_DELAY",
                 &get("PROPAGATION_DELAY", "24h"),
             )?,
+            trusted_proxies: crate::edge::client_address::parse_trusted_proxies(&get(
+                "TRUSTED_PROXIES",
+                "",
+            ))?,
+            request_timeout: parse_duration("REQUEST_TIMEOUT", &get("REQUEST_TIMEOUT", "30s"))?,
+            activation_link_keys: lookup("ACTIVATION_LINK_KEYS").filter(|v| !v.is_empty()),
+            activation_link_key_file: get("ACTIVATION_LINK_KEY_FILE", "data/activation-link.keys"),
+            production,
             sign_in_max_failures: max_failures.parse().map_err(|_| {
                 format!("SIGN_IN_MAX_FAILURES_PER_MINUTE {max_failures:?} is not a whole number")
             })?,
@@ -143,6 +167,20 @@ mod tests {
             Settings::from_lookup(|k| (k == "PUBLIC_URL").then(|| "https://portal.example".into()))
                 .unwrap();
         assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn trusted_proxies_and_production_are_read() {
+        let s = Settings::from_lookup(|k| match k {
+            "TRUSTED_PROXIES" => Some("10.0.0.0/8, 192.0.2.1".into()),
+            "PORTAL_ENV" => Some("production".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(s.production);
+        assert!(!Settings::from_lookup(|_| None).unwrap().production);
+        assert!(Settings::from_lookup(|k| (k == "TRUSTED_PROXIES").then(|| "x".into())).is_err());
     }
 
     #[test]

@@ -81,8 +81,8 @@ impl Deliver for Mailer {
 /// One round of the workers: decide new orders, send what is due, and copy
 /// due contact changes to VLSC and explore.ms.
 pub async fn work_once(state: &AppState, mailer: &Mailer) -> Result<(usize, usize), app::AppError> {
-    let decided = decide_pending(&state.db, state.clock.now(), 500).await?;
-    let sent = send_due(&state.db, mailer, &state.public_url, state.clock.now(), 200).await?;
+    let decided = decide_pending(&state.db, &state.link_keys, state.clock.now(), 500).await?;
+    let sent = send_due(&state.db, mailer, &state.link_keys, &state.public_url, state.clock.now(), 200).await?;
     propagate_due(&state.db, state.now_unix(), 500).await?;
     Ok((decided, sent))
 }

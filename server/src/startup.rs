@@ -1,6 +1,7 @@
 //! Builds the portal from its settings and serves it.
 
 use crate::config::Settings;
+use crate::edge::{self, EdgeSettings};
 use crate::mailer::{run_workers, Mailer, SmtpMailer};
 use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
@@ -24,6 +25,8 @@ pub enum StartupError {
     Database(String),
     #[error("{0}")]
     Mail(String),
+    #[error("{0}")]
+    Keys(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -63,6 +66,7 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
+        let link_keys = crate::link_keys::load(&settings).map_err(StartupError::Keys)?;
         let db = open_database(&settings).await?;
         let decoy: Arc<str> =
             app::auth::ssr::hash_password_off_thread("decoy password, never valid".into())
@@ -82,6 +86,7 @@ impl Application {
             propagation_delay: settings.propagation_delay,
             demo_mailbox: settings.smtp_url.is_none(),
             decoy_password_hash: decoy,
+            link_keys: Arc::new(link_keys),
         };
         let mailer = match &settings.smtp_url {
             Some(url) => Mailer::Smtp(
@@ -210,8 +215,16 @@ where
         .site_addr(settings.listen_addr)
         .build();
     let routes = generate_route_list(App);
-    let context = move || provide_context(state.clone());
-    Router::new()
+    let context = move || {
+        provide_context(state.clone());
+        edge::provide_page_policy();
+    };
+    let edge = EdgeSettings::new(
+        &settings.public_url,
+        settings.trusted_proxies.clone(),
+        settings.request_timeout,
+    );
+    let router = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -219,8 +232,8 @@ where
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
-        .with_state(leptos_options)
-        .layer(sessions)
+        .with_state(leptos_options);
+    edge::around(edge::inside_sessions(router, &edge).layer(sessions), &edge)
 }
 
 async fn shutdown_signal() {

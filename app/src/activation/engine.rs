@@ -1,7 +1,7 @@
 //! The activation engine: for every new order, decide once what activation it
 //! calls for (R1, R2, R8, R11) and queue any email in the same transaction.
 
-use super::link;
+use super::link::{self, LinkKey, LinkKeys};
 use super::templates::Template;
 use crate::db::{Db, Tx};
 use crate::domain::{add_months, parse_date, ProductKind};
@@ -74,7 +74,12 @@ pub fn link_expiry(purchase_date: &str) -> Result<i64, AppError> {
 /// Decides every order waiting in the activation queue, oldest first, at most
 /// `limit` of them. Returns how many were decided here. Safe to run in several
 /// portal instances at once: each order is claimed inside its transaction.
-pub async fn decide_pending(db: &Db, now: OffsetDateTime, limit: i64) -> Result<usize, AppError> {
+pub async fn decide_pending(
+    db: &Db,
+    keys: &LinkKeys,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<usize, AppError> {
     let pending = sqlx::query_scalar::<_, i64>(
         "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1",
     )
@@ -84,18 +89,18 @@ pub async fn decide_pending(db: &Db, now: OffsetDateTime, limit: i64) -> Result<
     if pending.is_empty() {
         return Ok(0);
     }
-    let secret = super::secret::link_secret(db).await?;
+    let key = keys.current();
     let mut decided = 0;
     // Up to 50 orders share a transaction; if one of them fails, that chunk is
     // done again one order per transaction, so one bad order holds back no other.
     for chunk in pending.chunks(DECISIONS_PER_TRANSACTION) {
-        match decide_together(db, chunk, now, &secret).await {
+        match decide_together(db, chunk, now, key).await {
             Ok(n) => decided += n,
             Err(e) => {
                 tracing::warn!(error = %e, "a batch of decisions failed; deciding one by one");
                 for queue_id in chunk {
                     decided +=
-                        decide_together(db, std::slice::from_ref(queue_id), now, &secret).await?;
+                        decide_together(db, std::slice::from_ref(queue_id), now, key).await?;
                 }
             }
         }
@@ -110,12 +115,12 @@ async fn decide_together(
     db: &Db,
     queue_ids: &[i64],
     now: OffsetDateTime,
-    secret: &str,
+    key: &LinkKey,
 ) -> Result<usize, AppError> {
     let mut tx = db.begin().await?;
     let mut decided = 0;
     for queue_id in queue_ids {
-        if decide_one(&mut tx, *queue_id, now, secret).await? {
+        if decide_one(&mut tx, *queue_id, now, key).await? {
             decided += 1;
         }
     }
@@ -127,7 +132,7 @@ async fn decide_one(
     tx: &mut Tx,
     queue_id: i64,
     now: OffsetDateTime,
-    secret: &str,
+    key: &LinkKey,
 ) -> Result<bool, AppError> {
     let at = now.unix_timestamp();
     // The claim: only the transaction that flips `decided_at` goes on.
@@ -192,10 +197,10 @@ async fn decide_one(
         .await?;
     }
     if has_online {
-        decide_ols(tx, &order, now, secret).await?;
+        decide_ols(tx, &order, now, key).await?;
     }
     if has_azure {
-        decide_azure(tx, &order, now, secret).await?;
+        decide_azure(tx, &order, now, key).await?;
     }
     Ok(true)
 }
@@ -244,7 +249,7 @@ async fn decide_ols(
     tx: &mut Tx,
     order: &QueuedOrder,
     now: OffsetDateTime,
-    secret: &str,
+    key: &LinkKey,
 ) -> Result<(), AppError> {
     let at = now.unix_timestamp();
     let account = sqlx::query_scalar::<_, String>(
@@ -320,14 +325,14 @@ async fn decide_ols(
         )
         .await;
     }
-    queue_email(tx, order, Template::Ols, &email, contact, now, secret).await
+    queue_email(tx, order, Template::Ols, &email, contact, now, key).await
 }
 
 async fn decide_azure(
     tx: &mut Tx,
     order: &QueuedOrder,
     now: OffsetDateTime,
-    secret: &str,
+    key: &LinkKey,
 ) -> Result<(), AppError> {
     let at = now.unix_timestamp();
     // R8: the NTC is the Azure administrator and receives the Azure email.
@@ -345,7 +350,7 @@ async fn decide_azure(
         )
         .await;
     };
-    queue_email(tx, order, Template::Azure, &email, "ntc", now, secret).await
+    queue_email(tx, order, Template::Azure, &email, "ntc", now, key).await
 }
 
 async fn queue_email(
@@ -355,7 +360,7 @@ async fn queue_email(
     email: &str,
     contact: &str,
     now: OffsetDateTime,
-    secret: &str,
+    key: &LinkKey,
 ) -> Result<(), AppError> {
     let at = now.unix_timestamp();
     let previous = sqlx::query_scalar::<_, i64>(
@@ -383,19 +388,20 @@ async fn queue_email(
     let placeholder = link::token_hash(&link::new_secret());
     let activation_id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO activations (enrollment_id, order_id, kind, recipient_email, token_hash, link_version, \
-         expires_at, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
+         link_key_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
     )
     .bind(order.enrollment_id)
     .bind(order.order_id)
     .bind(template.code())
     .bind(email)
     .bind(&placeholder)
+    .bind(key.id())
     .bind(expires_at)
     .bind(at)
     .fetch_one(&mut **tx)
     .await?;
     sqlx::query("UPDATE activations SET token_hash = $1 WHERE id = $2")
-        .bind(link::token_hash(&link::token(secret, activation_id, 1)))
+        .bind(link::token_hash(&link::token(key, activation_id, 1)))
         .bind(activation_id)
         .execute(&mut **tx)
         .await?;

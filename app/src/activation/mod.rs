@@ -13,8 +13,6 @@ pub mod outbox;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod redeem;
-#[cfg(feature = "ssr")]
-pub mod secret;
 pub mod templates;
 
 pub use pages::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
@@ -114,12 +112,12 @@ pub async fn choose_account(
             let state = crate::state::app_state()?;
             let preview =
                 redeem::preview(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
-            leptos_axum::redirect(&format!(
+            crate::redirect(&format!(
                 "/activate/{}/confirm?domain={}&admin_email={}",
                 token.trim(),
                 crate::enrollments::urlencode(&preview.domain),
                 crate::enrollments::urlencode(&preview.admin_email)
-            ));
+            ))?;
             Ok(())
         }
         .await,
@@ -153,7 +151,7 @@ pub async fn confirm_activation(
         async {
             let state = crate::state::app_state()?;
             redeem::confirm(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
-            leptos_axum::redirect(&format!("/activate/{}", token.trim()));
+            crate::redirect(&format!("/activate/{}", token.trim()))?;
             Ok(())
         }
         .await,

@@ -3,7 +3,7 @@
 //! and gives up after the last try. A row claimed by a worker that died is
 //! claimed again after its lease; the resend carries the same Message-ID.
 
-use super::link;
+use super::link::{self, LinkKey, LinkKeys};
 use super::templates::{body, EmailFacts, Template};
 use crate::db::{Backend, Db, Tx};
 use crate::domain::format_date;
@@ -140,26 +140,27 @@ struct ActivationFacts {
     enrollment_name: String,
     order_id: i64,
     link_version: i64,
+    link_key_id: Option<String>,
     expires_at: i64,
 }
 
 /// The link of an activation, as the email shows it.
-pub fn link_url(public_url: &str, secret: &str, activation_id: i64, version: i64) -> String {
+pub fn link_url(public_url: &str, key: &LinkKey, activation_id: i64, version: i64) -> String {
     format!(
         "{}/activate/{}",
         public_url.trim_end_matches('/'),
-        link::token(secret, activation_id, version)
+        link::token(key, activation_id, version)
     )
 }
 
 async fn compose(
     db: &Db,
     public_url: &str,
-    secret: &str,
+    keys: &LinkKeys,
     row: &ClaimedRow,
 ) -> Result<OutgoingEmail, AppError> {
     let facts = sqlx::query_as::<_, ActivationFacts>(
-        "SELECT e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.expires_at \
+        "SELECT e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.link_key_id, a.expires_at \
          FROM activations a JOIN enrollments e ON e.id = a.enrollment_id WHERE a.id = $1",
     )
     .bind(row.activation_id)
@@ -177,7 +178,21 @@ async fn compose(
         .map(|(name, q)| format!("{name} × {q}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let link = link_url(public_url, secret, row.activation_id, facts.link_version);
+    // A link is written with the key that made it; a key taken out of the ring
+    // too early leaves its links unsendable until support reactivates them.
+    let key = facts
+        .link_key_id
+        .as_deref()
+        .and_then(|id| keys.by_id(id))
+        .ok_or_else(|| {
+            tracing::error!(
+                activation = row.activation_id,
+                key = ?facts.link_key_id,
+                "the key this link was made with is not configured"
+            );
+            AppError::Internal
+        })?;
+    let link = link_url(public_url, key, row.activation_id, facts.link_version);
     let expires_on = OffsetDateTime::from_unix_timestamp(facts.expires_at)
         .map(|t| format_date(t.date()))
         .unwrap_or_default();
@@ -208,6 +223,7 @@ pub const CONCURRENT_DELIVERIES: usize = 16;
 pub async fn send_due<M: Deliver>(
     db: &Db,
     mailer: &M,
+    keys: &LinkKeys,
     public_url: &str,
     now: OffsetDateTime,
     limit: usize,
@@ -215,8 +231,6 @@ pub async fn send_due<M: Deliver>(
     let at = now.unix_timestamp();
     let mut sent = 0;
     let mut handled = 0;
-    // Created on first use: read once per round rather than once per message.
-    let mut secret: Option<String> = None;
     while handled < limit {
         let mut batch = Vec::new();
         while batch.len() < CONCURRENT_DELIVERIES.min(limit - handled) {
@@ -229,13 +243,9 @@ pub async fn send_due<M: Deliver>(
             break;
         }
         handled += batch.len();
-        let secret = match &secret {
-            Some(s) => s.clone(),
-            None => secret.insert(super::secret::link_secret(db).await?).clone(),
-        };
         let mut emails = Vec::new();
         for row in &batch {
-            emails.push(compose(db, public_url, &secret, row).await);
+            emails.push(compose(db, public_url, keys, row).await);
         }
         let outcomes = futures::future::join_all(emails.iter().map(|email| async move {
             match email {

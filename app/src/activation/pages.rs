@@ -4,6 +4,7 @@ use super::{
 };
 use crate::error::AppError;
 use crate::shell::{FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -41,6 +42,7 @@ pub fn ActivatePage() -> impl IntoView {
                             <h2>"Your online account"</h2>
                             <p>"Enter the domain of your organisation's online account and its administrator's address. If the account does not exist yet, it is registered with this administrator."</p>
                             <ActionForm action=choose attr:novalidate=true attr:class="stacked">
+                                <FormToken/>
                                 <input type="hidden" name="token" value=token()/>
                                 <div class="field">
                                     <label for="domain">"Account domain"</label>
@@ -100,6 +102,7 @@ pub fn ActivateConfirmPage() -> impl IntoView {
                             <p data-testid="confirm-text">"You are about to attach enrollment " <strong>{p.enrollment_number.clone()}</strong> " (" {p.enrollment_name.clone()} ") to the online account " <strong>{p.domain.clone()}</strong>
                                 {if p.new_account { " (a new account, administered by " } else { " (an existing account, administered by " }} {p.admin_email.clone()} ")."</p>
                             <ActionForm action=confirm>
+                                <FormToken/>
                                 <input type="hidden" name="token" value=token()/>
                                 <input type="hidden" name="domain" value=p.domain.clone()/>
                                 <input type="hidden" name="admin_email" value=p.admin_email.clone()/>

@@ -47,12 +47,41 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Keeps only a path inside the portal, so that `next` can never send a user
-/// to another site after signing in.
+/// to another site after signing in, nor make an invalid `Location` header.
+///
+/// The value is read as a browser reads a URL: leading and trailing spaces and
+/// control characters dropped, tabs and new lines removed anywhere, backslashes
+/// taken for slashes. What is left must be a path (one `/`, then not a second
+/// `/`); anything else, and anything too long, is `/`. Characters outside
+/// printable ASCII are percent-encoded, so the result is always a valid header.
 pub fn safe_next_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
-        _ => "/".to_string(),
+    const LONGEST: usize = 2048;
+    let Some(raw) = next else {
+        return "/".into();
+    };
+    let trimmed = raw.trim_matches(|c: char| c <= ' ');
+    let parsed: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    let mut chars = parsed.chars();
+    let is_path = chars.next() == Some('/') && chars.next() != Some('/');
+    if !is_path || parsed.len() > LONGEST {
+        return "/".into();
     }
+    let mut safe = String::with_capacity(parsed.len());
+    for c in parsed.chars() {
+        if c.is_ascii_graphic() {
+            safe.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                safe.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    safe
 }
 
 #[cfg(test)]
@@ -61,13 +90,53 @@ mod tests {
 
     #[test]
     fn next_stays_inside_the_portal() {
-        assert_eq!(
-            safe_next_path(Some("/enrollments?page=2")),
-            "/enrollments?page=2"
-        );
-        assert_eq!(safe_next_path(Some("https://evil.example")), "/");
-        assert_eq!(safe_next_path(Some("//evil.example")), "/");
-        assert_eq!(safe_next_path(Some("/\\evil.example")), "/");
+        // (value of `next`, where the browser goes after signing in)
+        let cases: &[(&str, &str)] = &[
+            ("/enrollments?page=2", "/enrollments?page=2"),
+            ("/enrollments/10000001#contacts", "/enrollments/10000001#contacts"),
+            ("/", "/"),
+            ("", "/"),
+            ("enrollments", "/"),
+            ("https://evil.example", "/"),
+            ("http:evil.example", "/"),
+            ("//evil.example", "/"),
+            ("///evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("\\/evil.example", "/"),
+            ("\\\\evil.example", "/"),
+            ("/\t/evil.example/phish", "/"),
+            ("/\n/evil.example", "/"),
+            ("/\r\n/evil.example", "/"),
+            ("\t//evil.example", "/"),
+            (" //evil.example", "/"),
+            ("\u{0}//evil.example", "/"),
+            ("\u{1f}//evil.example", "/"),
+            ("/%09/evil.example", "/%09/evil.example"),
+            ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+            ("javascript:alert(1)", "/"),
+            ("data:text/html,<script>alert(1)</script>", "/"),
+            ("/\r\nSet-Cookie: x=1", "/Set-Cookie:%20x=1"),
+            ("/a\u{0}b", "/a%00b"),
+            ("/café", "/caf%C3%A9"),
+            ("/a b", "/a%20b"),
+        ];
+        for (next, expected) in cases {
+            assert_eq!(safe_next_path(Some(next)), *expected, "next = {next:?}");
+        }
         assert_eq!(safe_next_path(None), "/");
+        assert_eq!(safe_next_path(Some(&format!("/{}", "a".repeat(5000)))), "/");
+    }
+
+    #[test]
+    fn every_answer_is_a_valid_header_value() {
+        for c in (0u8..=255).map(char::from).chain(['é', '\u{2028}', '😀']) {
+            let next = format!("/x{c}y");
+            let path = safe_next_path(Some(&next));
+            assert!(
+                path.bytes().all(|b| b.is_ascii_graphic()),
+                "{next:?} gave {path:?}"
+            );
+            assert!(!path.starts_with("//"));
+        }
     }
 }

@@ -1,5 +1,6 @@
 use super::{SignIn, SignOut};
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -18,6 +19,7 @@ pub fn SignInPage() -> impl IntoView {
             <h2>"Sign in"</h2>
             // The server's messages, shown next to each field, replace the browser's own.
             <ActionForm action attr:novalidate=true>
+                <FormToken/>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
                     <label for="email">"Email"</label>
@@ -44,6 +46,7 @@ pub fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
     view! {
         <ActionForm action attr:class="sign-out">
+            <FormToken/>
             <button type="submit">"Sign out"</button>
         </ActionForm>
     }

@@ -173,14 +173,14 @@ pub async fn signed_in() -> Result<(AppState, CurrentUser), AppError> {
     Ok((state, user))
 }
 
-/// Where sign-in attempts come from, for throttling.
-async fn client_address() -> String {
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
-    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
-        Err(_) => "unknown".into(),
-    }
+/// Where sign-in attempts come from, for throttling: the address the edge
+/// worked out (see `ClientAddress`).
+fn client_address() -> String {
+    use crate::state::ClientAddress;
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().copied())
+        .map(|ClientAddress(ip)| ip.to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn recent_failures(state: &AppState, key: &str) -> Result<i64, AppError> {
@@ -221,7 +221,7 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
         return Err(AppError::invalid("password", "Enter your password."));
     }
     let account_key = format!("account:{}", email.as_str());
-    let address_key = format!("address:{}", client_address().await);
+    let address_key = format!("address:{}", client_address());
     let limit = i64::from(state.sign_in_limits.max_failures);
     if recent_failures(&state, &account_key).await? >= limit
         || recent_failures(&state, &address_key).await? >= limit
@@ -260,7 +260,15 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
         .insert(SIGNED_IN_AT, state.now_unix())
         .await
         .map_err(session_error)?;
-    leptos_axum::redirect(&safe_next_path(next));
+    // A new anti-forgery token too: one seen before sign-in is worth nothing after.
+    session
+        .insert(
+            crate::shell::FORM_TOKEN_SESSION_KEY,
+            crate::shell::new_form_token(),
+        )
+        .await
+        .map_err(session_error)?;
+    crate::redirect(&safe_next_path(next))?;
     Ok(())
 }
 
@@ -268,6 +276,6 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
 pub async fn sign_out() -> Result<(), AppError> {
     let session = session().await?;
     session.flush().await.map_err(session_error)?;
-    leptos_axum::redirect("/sign-in");
+    crate::redirect("/sign-in")?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 use super::RequestContactChange;
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 
 /// One labelled text input with its error.
@@ -36,6 +37,7 @@ pub fn ContactChangeForm(
         <h3>"Request a contact change (CICR)"</h3>
         <p class="hint">"PRI, NTC and OSM changes apply at once; bill-to changes go to the operations center for approval. Every system shows a change within about 24 hours."</p>
         <ActionForm action attr:novalidate=true attr:class="stacked">
+            <FormToken/>
             <input type="hidden" name="enrollment" value=enrollment/>
             <input type="hidden" name="versions" value=versions/>
             <input type="hidden" name="request_key" value=form_key/>

@@ -35,7 +35,7 @@ fn ChangeTable(
 /// Every contact change the caller may see, newest first.
 #[component]
 pub fn ChangesPage() -> impl IntoView {
-    let changes = Resource::new(|| (), |_| list_contact_changes(false));
+    let changes = Resource::new(|| (), |_| list_contact_changes("false".into()));
     view! {
         <Title text="Contact changes · Volume Licensing portal"/>
         <h1>"Contact changes"</h1>
@@ -50,7 +50,7 @@ pub fn ChangesPage() -> impl IntoView {
 /// The operations-center (ROC) queue: manual CICRs waiting for a decision.
 #[component]
 pub fn RocQueuePage() -> impl IntoView {
-    let changes = Resource::new(|| (), |_| list_contact_changes(true));
+    let changes = Resource::new(|| (), |_| list_contact_changes("true".into()));
     view! {
         <Title text="ROC queue · Volume Licensing portal"/>
         <h1>"Operations-center queue"</h1>

@@ -139,10 +139,11 @@ pub async fn decide_contact_change(
 /// The changes the caller may see, newest first; `awaiting_roc` keeps only the
 /// operations-center queue.
 #[server(endpoint = "contact-changes")]
-pub async fn list_contact_changes(awaiting_roc: bool) -> Result<Vec<ChangeSummary>, AppError> {
+pub async fn list_contact_changes(awaiting_roc: String) -> Result<Vec<ChangeSummary>, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            let awaiting_roc = AppError::parse_flag("awaiting_roc", &awaiting_roc)?;
             ssr::list(&state.db, &user, awaiting_roc).await
         }
         .await,

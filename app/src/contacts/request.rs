@@ -46,7 +46,7 @@ pub async fn request_contact_change(
                 request_key: &request_key,
             };
             let reference = ssr::submit(&state, &user, input).await?;
-            leptos_axum::redirect(&format!("/changes/{reference}"));
+            crate::redirect(&format!("/changes/{reference}"))?;
             Ok(reference)
         }
         .await,

@@ -1,6 +1,7 @@
 use super::{get_contact_change, ChangeTracker, ContactDetails, DecideContactChange, HopState};
 use crate::error::AppError;
 use crate::shell::{action_errors, FieldError, FormError, NotVisible};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -83,6 +84,7 @@ fn DecisionForm(decide: ServerAction<DecideContactChange>, reference: String) ->
     view! {
         <h2>"Decide this request"</h2>
         <ActionForm action=decide attr:novalidate=true attr:class="stacked">
+            <FormToken/>
             <input type="hidden" name="reference" value=reference/>
             <div class="field">
                 <label for="decision-comment">"Comment"</label>

@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::orders::{PlaceOrder, PlaceOrderForm};
 use crate::reservations::{CancelReservation, Reserve, ReserveForm};
 use crate::shell::{FormError, NotVisible};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -167,6 +168,7 @@ fn Enrollment(
                                         <td>{r.order_number.clone()}</td><td>{r.lines}</td><td>{r.usage_start_date}</td><td>{r.status}</td>
                                         <td>{r.cancellable.then(|| view! {
                                             <ActionForm action=cancel>
+                                                <FormToken/>
                                                 <input type="hidden" name="order_number" value=r.order_number.clone()/>
                                                 <button type="submit" class="secondary" aria-label=label>"Cancel"</button>
                                             </ActionForm>

@@ -1,6 +1,7 @@
 use super::{PlaceOrder, ORDER_FORM_LINES};
 use crate::enrollments::Product;
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 
 /// A partner's order form for one enrollment: up to three product lines.
@@ -42,6 +43,7 @@ pub fn PlaceOrderForm(
     view! {
         <h3>"Place an order"</h3>
         <ActionForm action attr:novalidate=true attr:class="stacked">
+            <FormToken/>
             <input type="hidden" name="enrollment" value=enrollment/>
             <input type="hidden" name="request_key" value=form_key/>
             {lines}

@@ -3,6 +3,7 @@
 use super::{AddPerson, ChangeReservationPermission, DeactivatePerson, Person};
 use crate::domain::Role;
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 
 /// Adds a portal user: a VLSC administrator, an OLA or an OSM.
@@ -12,6 +13,7 @@ pub fn AddPersonForm(action: ServerAction<AddPerson>) -> impl IntoView {
     view! {
         <h2>"Add a person"</h2>
         <ActionForm action attr:novalidate=true attr:class="stacked">
+            <FormToken/>
             <div class="field">
                 <label for="person-name">"Name"</label>
                 <input id="person-name" name="display_name"/>
@@ -70,6 +72,7 @@ pub fn PersonRow(
             let shown = n.clone();
             view! {
                 <ActionForm action=permission attr:class="inline">
+                    <FormToken/>
                     <input type="hidden" name="email" value=email/>
                     <input type="hidden" name="enrollment" value=n/>
                     <input type="hidden" name="grant" value="false"/>
@@ -84,6 +87,7 @@ pub fn PersonRow(
         let id = format!("grant-{email}");
         view! {
             <ActionForm action=permission attr:class="inline">
+                <FormToken/>
                 <input type="hidden" name="email" value=email/>
                 <input type="hidden" name="grant" value="true"/>
                 <label for=id.clone()>"Grant on"</label>
@@ -103,6 +107,7 @@ pub fn PersonRow(
         let label = format!("{remove_label} {email}");
         view! {
             <ActionForm action=deactivate attr:class="inline">
+                <FormToken/>
                 <input type="hidden" name="email" value=email/>
                 <button type="submit" class="secondary" aria-label=label>{remove_label}</button>
             </ActionForm>

@@ -1,6 +1,7 @@
 use super::Reserve;
 use crate::enrollments::Product;
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 
 /// The Online Reservation form of one enrollment (R3). Offers online services
@@ -19,6 +20,7 @@ pub fn ReserveForm(
     view! {
         <h3>"Reserve an online service"</h3>
         <ActionForm action attr:novalidate=true attr:class="stacked">
+            <FormToken/>
             <input type="hidden" name="enrollment" value=enrollment/>
             <input type="hidden" name="request_key" value=form_key/>
             <div class="field">

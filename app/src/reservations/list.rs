@@ -12,7 +12,7 @@ pub fn ReservationsPage() -> impl IntoView {
         query
             .read()
             .get("before")
-            .and_then(|b| b.parse::<i64>().ok())
+            .filter(|b| b.parse::<i64>().is_ok())
     };
     let list = Resource::new(before, list_reservations);
     view! {

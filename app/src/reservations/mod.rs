@@ -72,10 +72,14 @@ pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
 
 /// A page of the reservations the caller may see, newest first.
 #[server(endpoint = "reservations")]
-pub async fn list_reservations(before: Option<i64>) -> Result<ReservationList, AppError> {
+pub async fn list_reservations(before: Option<String>) -> Result<ReservationList, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            let before = match before.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(b) => Some(AppError::parse_number("before", b)?),
+            };
             ssr::list(&state.db, &user, before).await
         }
         .await,

@@ -1,12 +1,16 @@
 //! The frame around every page: document, routes, header and navigation.
 
 mod form;
+mod form_token;
 mod home;
 mod layout;
 mod navigation;
 mod not_found;
 
 pub use form::{action_errors, FieldError, FormError};
+#[cfg(feature = "ssr")]
+pub use form_token::new_form_token;
+pub use form_token::{FormToken, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SESSION_KEY};
 pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 

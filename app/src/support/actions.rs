@@ -7,7 +7,7 @@
 use super::tickets::{self, asked_by, request_key, require_support};
 use super::{OsmCorrectionReason, RemapPreview, TicketKind};
 use crate::activation::templates::Template;
-use crate::activation::{link, outbox, secret};
+use crate::activation::{link, outbox};
 use crate::audit::ssr::{record, Event};
 use crate::auth::CurrentUser;
 use crate::contacts::propagation;
@@ -521,20 +521,22 @@ pub async fn reactivate(
         Ok(id) => id,
         Err(existing) => return Ok(existing),
     };
-    let secret = secret::link_secret_in(&mut tx).await?;
+    let key = state.link_keys.current();
     let version = activation.link_version + 1;
     let expires_at = add_months(now_time.date(), 6)
         .with_time(now_time.time())
         .assume_utc()
         .unix_timestamp();
     let changed = sqlx::query(
-        "UPDATE activations SET link_version = $1, token_hash = $2, expires_at = $3 WHERE id = $4 AND link_version = $5",
+        "UPDATE activations SET link_version = $1, token_hash = $2, link_key_id = $6, expires_at = $3 \
+         WHERE id = $4 AND link_version = $5",
     )
     .bind(version)
-    .bind(link::token_hash(&link::token(&secret, activation.id, version)))
+    .bind(link::token_hash(&link::token(key, activation.id, version)))
     .bind(expires_at)
     .bind(activation.id)
     .bind(activation.link_version)
+    .bind(key.id())
     .execute(&mut *tx)
     .await?;
     if changed.rows_affected() != 1 {

@@ -4,6 +4,7 @@ use super::{
 };
 use crate::error::AppError;
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -101,6 +102,7 @@ fn ResendForm(action: ServerAction<ResendActivation>, key: String) -> impl IntoV
         <section id="resend" aria-labelledby="resend-h">
             <h2 id="resend-h">"Resend the activation email (R4)"</h2>
             <ActionForm action attr:novalidate=true attr:class="stacked">
+                <FormToken/>
                 <input type="hidden" name="request_key" value=key/>
                 <Input error form="resend" name="enrollment" label="Enrollment"/>
                 <Input error form="resend" name="asked_by" label="Asked by"/>
@@ -120,6 +122,7 @@ fn CorrectForm(action: ServerAction<CorrectOsmEmail>, key: String) -> impl IntoV
             <h2 id="correct-osm-h">"Correct the OSM's email address (R5)"</h2>
             <p class="hint">"Only within the same email domain; any other change of OSM takes a CICR through the partner (R6)."</p>
             <ActionForm action attr:novalidate=true attr:class="stacked">
+                <FormToken/>
                 <input type="hidden" name="request_key" value=key/>
                 <Input error form="correct" name="enrollment" label="Enrollment"/>
                 <Input error form="correct" name="new_email" label="New email" kind="email"/>
@@ -151,6 +154,7 @@ fn ReactivateForm(action: ServerAction<ReactivateLink>, key: String) -> impl Int
         <section id="reactivate" aria-labelledby="reactivate-h">
             <h2 id="reactivate-h">"Reactivate an expired activation link (R9)"</h2>
             <ActionForm action attr:novalidate=true attr:class="stacked">
+                <FormToken/>
                 <input type="hidden" name="request_key" value=key/>
                 <Input error form="reactivate" name="enrollment" label="Enrollment"/>
                 <Input error form="reactivate" name="asked_by" label="Asked by"/>
@@ -212,6 +216,7 @@ fn Replication(
                                         <td>{i.shows.clone()}</td><td>{i.emsl.clone()}</td>
                                         <td>
                                             <ActionForm action attr:class="inline">
+                                                <FormToken/>
                                                 <input type="hidden" name="enrollment" value=i.enrollment_number/>
                                                 <input type="hidden" name="contact" value=i.contact_type/>
                                                 <input type="hidden" name="system" value=i.system/>

@@ -174,7 +174,7 @@ pub struct ReplicationIssue {
 /// Ends a console action on its ticket's page.
 #[cfg(feature = "ssr")]
 fn go_to_ticket(id: i64) -> Result<i64, AppError> {
-    leptos_axum::redirect(&format!("/support/tickets/{id}"));
+    crate::redirect(&format!("/support/tickets/{id}"))?;
     Ok(id)
 }
 
@@ -193,10 +193,11 @@ pub async fn list_tickets() -> Result<Vec<TicketSummary>, AppError> {
 
 /// One ticket the caller may see.
 #[server(endpoint = "ticket")]
-pub async fn get_ticket(id: i64) -> Result<TicketDetail, AppError> {
+pub async fn get_ticket(id: String) -> Result<TicketDetail, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            let id = AppError::parse_number("id", &id)?;
             tickets::detail(&state.db, &user, id, state.now_unix()).await
         }
         .await,
@@ -223,10 +224,11 @@ pub async fn resend_activation(
 
 /// R7: works a ticket a CICR opened, sending the activation email now. Support only.
 #[server(endpoint = "support/send-for-ticket")]
-pub async fn send_for_ticket(ticket: i64) -> Result<i64, AppError> {
+pub async fn send_for_ticket(ticket: String) -> Result<i64, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            let ticket = AppError::parse_number("ticket", &ticket)?;
             go_to_ticket(actions::send_for_ticket(&state, &user, ticket).await?)
         }
         .await,

@@ -1,5 +1,6 @@
 use super::{preview_remap, support_form_key, RemapLicenses};
 use crate::shell::{action_errors, FieldError, FormError};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -38,6 +39,7 @@ pub fn RemapPage() -> impl IntoView {
                                 " to " <strong>{p.to_domain.clone()}</strong> ". Later orders will join " {p.to_domain.clone()} "."
                             </p>
                             <ActionForm action=remap attr:novalidate=true attr:class="stacked">
+                                <FormToken/>
                                 <input type="hidden" name="enrollment" value=p.enrollment_number/>
                                 <input type="hidden" name="domain" value=p.to_domain/>
                                 <input type="hidden" name="request_key" value=key/>

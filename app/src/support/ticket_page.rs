@@ -2,6 +2,7 @@ use super::{get_ticket, SendForTicket, TicketDetail};
 use crate::contacts::HopState;
 use crate::error::AppError;
 use crate::shell::{FormError, NotVisible};
+use crate::shell::FormToken;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -21,7 +22,7 @@ pub fn TicketPage() -> impl IntoView {
     let send = ServerAction::<SendForTicket>::new();
     let ticket = Resource::new(
         move || (id(), send.version().get()),
-        |(id, _)| get_ticket(id),
+        |(id, _)| get_ticket(id.to_string()),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -56,6 +57,7 @@ fn Ticket(t: TicketDetail, send: ServerAction<SendForTicket>) -> impl IntoView {
         {t.may_send_now.then(|| view! {
             <FormError error/>
             <ActionForm action=send>
+                <FormToken/>
                 <input type="hidden" name="ticket" value=s.id.to_string()/>
                 <button type="submit" disabled=move || send.pending().get()>"Send the activation email now"</button>
             </ActionForm>

@@ -374,7 +374,7 @@ impl Deliver for Refusing {
 async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(backend: Backend) {
     let (app, f) = setup(backend).await;
     order(&app, &f.own, &["M365-E3"], 0, "crash").await;
-    app::activation::engine::decide_pending(&app.db, app.clock.now(), 10)
+    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
         .await
         .unwrap();
     let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
@@ -388,10 +388,7 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         .await
         .unwrap();
     let recorder = Recorder::default();
-    let sent = send_due(
-        &app.db,
-        &recorder,
-        "http://portal.test",
+    let sent = send_due(&app.db, &recorder, &app.state.link_keys, "http://portal.test",
         app.clock.now(),
         10,
     )
@@ -399,10 +396,7 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
     .unwrap();
     assert_eq!(sent, 0, "the lease is still held");
     app.clock.advance(Duration::from_secs(121));
-    let sent = send_due(
-        &app.db,
-        &recorder,
-        "http://portal.test",
+    let sent = send_due(&app.db, &recorder, &app.state.link_keys, "http://portal.test",
         app.clock.now(),
         10,
     )
@@ -416,10 +410,7 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         "the resend carries the same Message-ID"
     );
     assert_eq!(
-        send_due(
-            &app.db,
-            &recorder,
-            "http://portal.test",
+        send_due(&app.db, &recorder, &app.state.link_keys, "http://portal.test",
             app.clock.now(),
             10
         )
@@ -469,14 +460,14 @@ async fn two_workers_send_each_message_once(backend: Backend) {
     }
     let now = app.clock.now();
     let (a, b) = tokio::join!(
-        app::activation::engine::decide_pending(&app.db, now, 100),
-        app::activation::engine::decide_pending(&app.db, now, 100)
+        app::activation::engine::decide_pending(&app.db, &app.state.link_keys, now, 100),
+        app::activation::engine::decide_pending(&app.db, &app.state.link_keys, now, 100)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 40, "each order decided once");
     let (r1, r2) = (Recorder::default(), Recorder::default());
     let (x, y) = tokio::join!(
-        send_due(&app.db, &r1, "http://portal.test", now, 100),
-        send_due(&app.db, &r2, "http://portal.test", now, 100)
+        send_due(&app.db, &r1, &app.state.link_keys, "http://portal.test", now, 100),
+        send_due(&app.db, &r2, &app.state.link_keys, "http://portal.test", now, 100)
     );
     assert_eq!(x.unwrap() + y.unwrap(), 40);
     let mut ids: Vec<String> =
@@ -494,14 +485,11 @@ async fn two_workers_send_each_message_once(backend: Backend) {
 async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: Backend) {
     let (app, f) = setup(backend).await;
     order(&app, &f.own, &["M365-E3"], 0, "refused").await;
-    app::activation::engine::decide_pending(&app.db, app.clock.now(), 10)
+    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
         .await
         .unwrap();
     for attempt in 1..=app::activation::outbox::MAX_ATTEMPTS {
-        send_due(
-            &app.db,
-            &Refusing,
-            "http://portal.test",
+        send_due(&app.db, &Refusing, &app.state.link_keys, "http://portal.test",
             app.clock.now(),
             10,
         )

@@ -163,6 +163,11 @@ pub async fn test_settings(backend: Backend) -> Settings {
     settings.listen_addr = "127.0.0.1:0".parse().unwrap();
     // Tests drive the activation workers themselves, one round at a time.
     settings.run_workers = false;
+    // A link key of this test only, never a file.
+    settings.activation_link_keys = Some(
+        app::activation::link::LinkKeys::single(app::activation::link::LinkKey::generate("test"))
+            .to_lines(),
+    );
     settings
 }
 
@@ -196,7 +201,17 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         db,
         clock,
         customer_id,
+        // Like a current browser, every request says it comes from the portal's
+        // own pages; the forgery tests use clients of their own.
         client: reqwest::Client::builder()
+            .default_headers(
+                [(
+                    reqwest::header::HeaderName::from_static("sec-fetch-site"),
+                    reqwest::header::HeaderValue::from_static("same-origin"),
+                )]
+                .into_iter()
+                .collect(),
+            )
             .redirect(redirect::Policy::none())
             .build()
             .unwrap(),

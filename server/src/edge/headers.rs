@@ -1,0 +1,101 @@
+//! The security headers on every answer. Pages get a Content-Security-Policy
+//! with a fresh nonce, which Leptos writes on its own scripts; every other
+//! answer gets a policy that allows no script at all. Answers that are not
+//! static assets are never stored by a browser or a proxy (`no-store`).
+
+use super::EdgeSettings;
+use axum::http::{header, HeaderName, HeaderValue, Response};
+use axum::Router;
+use leptos::prelude::use_context;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The policy of a page whose inline scripts carry `nonce`.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
+/// The policy of every other answer: nothing runs.
+const NO_SCRIPT_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Sets the page's policy from the nonce Leptos made for this response. Called
+/// in every request's Leptos context.
+pub fn provide_page_policy() {
+    if let (Some(nonce), Some(options)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+            options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// Static assets may be cached; nothing else may.
+fn cache_control<B>(response: &Response<B>) -> Option<HeaderValue> {
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let asset = ["text/css", "javascript", "application/wasm", "image/", "font/"]
+        .iter()
+        .any(|t| content_type.contains(t));
+    (!asset).then(|| HeaderValue::from_static("no-store"))
+}
+
+/// Adds the headers to every answer of `router`.
+pub fn secure(router: Router, edge: &EdgeSettings) -> Router {
+    fn always(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    }
+    let router = router
+        .layer(always(header::CONTENT_SECURITY_POLICY, NO_SCRIPT_POLICY))
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(header::REFERRER_POLICY, "same-origin"))
+        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(always(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), \
+             interest-cohort=(), browsing-topics=()",
+        ))
+        .layer(always(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        .layer(always(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            cache_control,
+        ));
+    if edge.https {
+        router.layer(always(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_policy_allows_only_nonced_inline_scripts() {
+        let policy = page_policy("abc");
+        assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
+        assert!(!policy.contains("unsafe-inline"));
+        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"] {
+            assert!(policy.contains(directive), "{directive}");
+        }
+    }
+}
