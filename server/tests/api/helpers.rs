@@ -289,6 +289,18 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// A sign-in with a wrong password, as relayed by a proxy for `client`.
+    pub async fn sign_in_from(&self, email: &str, client: &str) -> Response {
+        self.client
+            .post(format!("{}/api/sign-in", self.address))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", client)
+            .body(form(&[("email", email), ("password", "wrong password")]))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs in and returns the session cookie.
     pub async fn signed_in(&self, email: &str) -> String {
         self.signed_in_with(email, PASSWORD).await
