@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./portal-test";
 
 export const PASSWORD = "Demo-portal-2026";
 

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./portal-test";
 import { ready, signIn } from "./accounts";
 
 // Each project (hydrated, no JavaScript) uses its own quantities, so the two can

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./portal-test";
 import { ACCOUNTS, expectSignedInAs, PASSWORD, ready, signIn } from "./accounts";
 
 for (const account of ACCOUNTS) {

@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "./portal-test";
 import { ready, signIn } from "./accounts";
 
 // Each project (hydrated, no JavaScript) works on its own demo enrollments.
