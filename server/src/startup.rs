@@ -200,7 +200,14 @@ where
             .continuously_delete_expired(Duration::from_secs(600)),
     );
     let sessions = SessionManagerLayer::new(store)
-        .with_name("vlp_session")
+        // Over https the cookie is bound to this host alone (`__Host-`: Secure,
+        // path /, no Domain), so a sibling subdomain can neither read nor plant it.
+        .with_name(if settings.secure_cookies() {
+            "__Host-vlp_session"
+        } else {
+            "vlp_session"
+        })
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies())

@@ -225,7 +225,7 @@ pub fn session_cookie(response: &Response) -> Option<String> {
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("vlp_session="))
+        .find(|v| v.starts_with("vlp_session=") || v.starts_with("__Host-vlp_session="))
         .map(|v| v.split(';').next().unwrap().to_string())
 }
 
