@@ -61,9 +61,10 @@ fn changes_state(method: &Method) -> bool {
 
 /// A page view, as opposed to a static file or a server function.
 fn is_page(path: &str) -> bool {
+    const ASSETS: &[&str] = &[".ico", ".png", ".svg", ".css", ".js", ".wasm", ".txt", ".webmanifest"];
     !path.starts_with("/pkg/")
         && !path.starts_with("/api/")
-        && !path.rsplit('/').next().unwrap_or_default().contains('.')
+        && !ASSETS.iter().any(|ext| path.ends_with(ext))
 }
 
 fn session_error(e: tower_sessions::session::Error) -> Response {
@@ -211,5 +212,6 @@ mod tests {
         assert!(!is_page("/pkg/vl-portal.js"));
         assert!(!is_page("/api/sign-in"));
         assert!(!is_page("/favicon.ico"));
+        assert!(is_page("/activate/k1.0123abcd"), "activation links name their key with a dot");
     }
 }
