@@ -224,7 +224,7 @@ where
     let routes = generate_route_list(App);
     let context = move || {
         provide_context(state.clone());
-        edge::provide_page_policy();
+        edge::provide_page_nonce();
     };
     let edge = EdgeSettings::new(
         &settings.public_url,

@@ -6,7 +6,9 @@
 use super::EdgeSettings;
 use axum::http::{header, HeaderName, HeaderValue, Response};
 use axum::Router;
-use leptos::prelude::use_context;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use leptos::prelude::{provide_context, use_context};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy of a page whose inline scripts carry `nonce`.
@@ -19,20 +21,50 @@ pub fn page_policy(nonce: &str) -> String {
 }
 
 /// The policy of every other answer: nothing runs.
-const NO_SCRIPT_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+pub const NO_SCRIPT_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// Sets the page's policy from the nonce Leptos made for this response. Called
-/// in every request's Leptos context.
-pub fn provide_page_policy() {
-    if let (Some(nonce), Some(options)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) {
-        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
-            options.insert_header(header::CONTENT_SECURITY_POLICY, value);
-        }
+/// The nonce of one answer, made by the edge before the page renders.
+#[derive(Debug, Clone)]
+pub struct PageNonce(pub String);
+
+/// Hands the edge's nonce to Leptos, which writes it on its own scripts.
+/// Called in every request's Leptos context.
+pub fn provide_page_nonce() {
+    if let Some(nonce) = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
+}
+
+/// Makes a fresh nonce for each request; an HTML answer gets the page policy
+/// with it, any other answer (and the edge's own pages, which set it first)
+/// the policy that runs no script.
+pub async fn nonce_policy(mut request: Request, next: Next) -> axum::response::Response {
+    // 128 random bits.
+    let nonce = app::activation::link::new_secret()[..32].to_string();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        return response;
+    }
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let policy = if html {
+        HeaderValue::from_str(&page_policy(&nonce)).ok()
+    } else {
+        Some(HeaderValue::from_static(NO_SCRIPT_POLICY))
+    };
+    if let Some(policy) = policy {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 /// Static assets may be cached; nothing else may.
@@ -54,7 +86,7 @@ pub fn secure(router: Router, edge: &EdgeSettings) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     }
     let router = router
-        .layer(always(header::CONTENT_SECURITY_POLICY, NO_SCRIPT_POLICY))
+        .layer(middleware::from_fn(nonce_policy))
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(always(header::REFERRER_POLICY, "same-origin"))
         .layer(always(header::X_FRAME_OPTIONS, "DENY"))

@@ -12,7 +12,7 @@ mod panics;
 mod refusal;
 mod statuses;
 
-pub use headers::provide_page_policy;
+pub use headers::{provide_page_nonce, PageNonce};
 
 use axum::{middleware, Router};
 use ipnet::IpNet;

@@ -74,5 +74,9 @@ pub fn page(status: StatusCode, heading: &str, message: &str) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(super::headers::NO_SCRIPT_POLICY),
+    );
     response
 }
