@@ -6,11 +6,11 @@
 
 use leptos::prelude::*;
 
-/// The form field that carries the token.
-pub const FORM_TOKEN_FIELD: &str = "form_token";
+/// The form field that carries the token (the name scanners and proxies know).
+pub const FORM_TOKEN_FIELD: &str = "csrf_token";
 
 /// Where the session keeps its token.
-pub const FORM_TOKEN_SESSION_KEY: &str = "form_token";
+pub const FORM_TOKEN_SESSION_KEY: &str = "csrf_token";
 
 /// This request's token, put in the request's extensions by the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]

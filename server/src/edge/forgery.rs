@@ -86,9 +86,9 @@ async fn session_token(session: &Session) -> Result<String, tower_sessions::sess
     Ok(token)
 }
 
-/// The token a post carries: the form field, or the `X-Form-Token` header.
+/// The token a post carries: the form field, or the `X-CSRF-Token` header.
 fn sent_token(headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    if let Some(v) = headers.get("x-form-token") {
+    if let Some(v) = headers.get("x-csrf-token") {
         return Some(v.to_str().unwrap_or_default().to_string());
     }
     form_urlencoded::parse(body)
@@ -199,10 +199,10 @@ mod tests {
     #[test]
     fn the_token_is_read_from_the_form_or_the_header() {
         let none = HeaderMap::new();
-        assert_eq!(sent_token(&none, b"a=1&form_token=abc&b=2").as_deref(), Some("abc"));
+        assert_eq!(sent_token(&none, b"a=1&csrf_token=abc&b=2").as_deref(), Some("abc"));
         assert_eq!(sent_token(&none, b"a=1"), None);
-        let h = headers(&[("x-form-token", "xyz")]);
-        assert_eq!(sent_token(&h, b"form_token=abc").as_deref(), Some("xyz"));
+        let h = headers(&[("x-csrf-token", "xyz")]);
+        assert_eq!(sent_token(&h, b"csrf_token=abc").as_deref(), Some("xyz"));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! answer gets a policy that allows no script at all. Answers that are not
 //! static assets are never stored by a browser or a proxy (`no-store`).
 
-use super::EdgeSettings;
 use axum::http::{header, HeaderName, HeaderValue, Response};
 use axum::Router;
 use axum::extract::Request;
@@ -81,7 +80,7 @@ fn cache_control<B>(response: &Response<B>) -> Option<HeaderValue> {
 }
 
 /// Adds the headers to every answer of `router`.
-pub fn secure(router: Router, edge: &EdgeSettings) -> Router {
+pub fn secure(router: Router) -> Router {
     fn always(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     }
@@ -90,6 +89,9 @@ pub fn secure(router: Router, edge: &EdgeSettings) -> Router {
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(always(header::REFERRER_POLICY, "same-origin"))
         .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        // The browsers' old XSS filter is switched off, as OWASP advises: it
+        // could be turned against pages, and the policy above does its job.
+        .layer(always(header::X_XSS_PROTECTION, "0"))
         .layer(always(
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), \
@@ -107,14 +109,13 @@ pub fn secure(router: Router, edge: &EdgeSettings) -> Router {
             header::CACHE_CONTROL,
             cache_control,
         ));
-    if edge.https {
-        router.layer(always(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        ))
-    } else {
-        router
-    }
+    // Browsers heed HSTS only over https and ignore it over plain http, so it
+    // goes on every answer: a portal behind a TLS proxy is covered even when
+    // its PUBLIC_URL was left at http.
+    router.layer(always(
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    ))
 }
 
 #[cfg(test)]

@@ -33,8 +33,6 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct EdgeSettings {
     /// `scheme://host[:port]` of the public URL: the only origin posts may come from.
     pub public_origin: String,
-    /// Whether the public URL is https (then browsers are told to keep to it).
-    pub https: bool,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[IpNet]>,
     /// A request not answered in this time gets 408.
@@ -46,7 +44,6 @@ impl EdgeSettings {
     pub fn new(public_url: &str, trusted_proxies: Vec<IpNet>, request_timeout: Duration) -> Self {
         EdgeSettings {
             public_origin: origin_of(public_url).unwrap_or_default(),
-            https: public_url.starts_with("https://"),
             trusted_proxies: trusted_proxies.into(),
             request_timeout,
         }
@@ -93,7 +90,7 @@ pub fn around(router: Router, edge: &EdgeSettings) -> Router {
             edge.request_timeout,
         ))
         .layer(CatchPanicLayer::custom(panics::answer));
-    headers::secure(router, edge)
+    headers::secure(router)
         .layer(TraceLayer::new_for_http().make_span_with(panics::request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
