@@ -120,9 +120,9 @@ fn field_named_in(message: &str) -> Option<String> {
         let len = message[start..].find(close)?;
         Some(message[start..start + len].to_string())
     };
-    quoted('`', '`')
-        .or_else(|| quoted('"', '"'))
-        .filter(|f| !f.is_empty() && f.len() <= 64 && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    quoted('`', '`').or_else(|| quoted('"', '"')).filter(|f| {
+        !f.is_empty() && f.len() <= 64 && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 #[cfg(test)]
@@ -131,10 +131,12 @@ mod tests {
 
     #[test]
     fn a_form_the_reader_refused_names_its_field() {
-        let missing = AppError::from_server_fn_error(ServerFnErrorErr::Args(
-            "missing field `email`".into(),
-        ));
-        assert_eq!(missing.for_field("email").as_deref(), Some("This field is missing from the form."));
+        let missing =
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));
+        assert_eq!(
+            missing.for_field("email").as_deref(),
+            Some("This field is missing from the form.")
+        );
         let twice = AppError::from_server_fn_error(ServerFnErrorErr::Args(
             "Multiple values for one key: \"enrollment\"".into(),
         ));
@@ -148,7 +150,10 @@ mod tests {
     fn numbers_and_flags_are_read_or_refused_by_name() {
         assert_eq!(AppError::parse_number("ticket", " 42 "), Ok(42));
         for bad in ["", "0", "-1", "4x", "99999999999999999999"] {
-            assert!(AppError::parse_number("ticket", bad).unwrap_err().for_field("ticket").is_some());
+            assert!(AppError::parse_number("ticket", bad)
+                .unwrap_err()
+                .for_field("ticket")
+                .is_some());
         }
         assert_eq!(AppError::parse_flag("awaiting_roc", "true"), Ok(true));
         assert!(AppError::parse_flag("awaiting_roc", "yes").is_err());

@@ -107,7 +107,9 @@ mod tests {
     #[test]
     fn production_refuses_to_start_without_keys_or_with_weak_ones() {
         let file = scratch("production");
-        assert!(load(&settings(&file, true)).unwrap_err().contains("no activation-link key"));
+        assert!(load(&settings(&file, true))
+            .unwrap_err()
+            .contains("no activation-link key"));
         assert!(!file.exists(), "production never makes its own key");
         let mut s = settings(&file, true);
         s.activation_link_keys = Some(format!("k1:{}", "ab".repeat(8)));
@@ -121,6 +123,8 @@ mod tests {
         let file = scratch("shared");
         load(&settings(&file, false)).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(load(&settings(&file, false)).unwrap_err().contains("chmod 600"));
+        assert!(load(&settings(&file, false))
+            .unwrap_err()
+            .contains("chmod 600"));
     }
 }

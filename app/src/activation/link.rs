@@ -33,7 +33,9 @@ impl LinkKey {
     pub fn new(id: &str, secret_hex: &str) -> Result<Self, String> {
         if id.is_empty()
             || id.len() > 16
-            || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         {
             return Err(format!(
                 "link key id {id:?} must be 1 to 16 lowercase letters or digits"
@@ -127,10 +129,7 @@ impl LinkKeys {
 
     /// The ring as the lines of a key file.
     pub fn to_lines(&self) -> String {
-        self.keys
-            .iter()
-            .map(|k| k.to_line() + "\n")
-            .collect()
+        self.keys.iter().map(|k| k.to_line() + "\n").collect()
     }
 }
 
@@ -189,12 +188,20 @@ mod tests {
 
     #[test]
     fn weak_or_malformed_keys_are_refused() {
-        assert!(LinkKey::new("k1", "abcd").unwrap_err().contains("too short"));
-        assert!(LinkKey::new("k1", &"a".repeat(64)).unwrap_err().contains("weak"));
-        assert!(LinkKey::new("k1", &"zz".repeat(32)).unwrap_err().contains("hexadecimal"));
+        assert!(LinkKey::new("k1", "abcd")
+            .unwrap_err()
+            .contains("too short"));
+        assert!(LinkKey::new("k1", &"a".repeat(64))
+            .unwrap_err()
+            .contains("weak"));
+        assert!(LinkKey::new("k1", &"zz".repeat(32))
+            .unwrap_err()
+            .contains("hexadecimal"));
         assert!(LinkKey::new("K 1", A).is_err());
         assert!(LinkKeys::parse("").is_err());
-        assert!(LinkKeys::parse(&format!("k1:{A},k1:{B}")).unwrap_err().contains("twice"));
+        assert!(LinkKeys::parse(&format!("k1:{A},k1:{B}"))
+            .unwrap_err()
+            .contains("twice"));
     }
 
     #[test]

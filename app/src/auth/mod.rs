@@ -93,7 +93,10 @@ mod tests {
         // (value of `next`, where the browser goes after signing in)
         let cases: &[(&str, &str)] = &[
             ("/enrollments?page=2", "/enrollments?page=2"),
-            ("/enrollments/10000001#contacts", "/enrollments/10000001#contacts"),
+            (
+                "/enrollments/10000001#contacts",
+                "/enrollments/10000001#contacts",
+            ),
             ("/", "/"),
             ("", "/"),
             ("enrollments", "/"),

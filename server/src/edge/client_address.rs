@@ -20,7 +20,9 @@ pub fn parse_trusted_proxies(value: &str) -> Result<Vec<IpNet>, String> {
         .map(|v| {
             v.parse::<IpNet>()
                 .or_else(|_| v.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("TRUSTED_PROXIES: {v:?} is not an address or a network like 10.0.0.0/8"))
+                .map_err(|_| {
+                    format!("TRUSTED_PROXIES: {v:?} is not an address or a network like 10.0.0.0/8")
+                })
         })
         .collect()
 }
@@ -52,7 +54,11 @@ pub async fn record(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+    if let Some(ConnectInfo(peer)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    {
         let forwarded = request
             .headers()
             .get_all("x-forwarded-for")
@@ -80,17 +86,33 @@ mod tests {
         let none: Vec<IpNet> = vec![];
         let proxies = parse_trusted_proxies("10.0.0.0/8, 192.0.2.1").unwrap();
         // No trusted proxies: the header is never read.
-        assert_eq!(client_of(ip("10.1.1.1"), Some("203.0.113.9"), &none), ip("10.1.1.1"));
-        // A peer that is not a proxy cannot choose its address.
-        assert_eq!(client_of(ip("198.51.100.7"), Some("203.0.113.9"), &proxies), ip("198.51.100.7"));
-        // Through a trusted proxy: the address it saw.
-        assert_eq!(client_of(ip("192.0.2.1"), Some("203.0.113.9"), &proxies), ip("203.0.113.9"));
-        // A client that sends its own header cannot hide behind it.
         assert_eq!(
-            client_of(ip("192.0.2.1"), Some("1.2.3.4, 203.0.113.9, 10.0.0.5"), &proxies),
+            client_of(ip("10.1.1.1"), Some("203.0.113.9"), &none),
+            ip("10.1.1.1")
+        );
+        // A peer that is not a proxy cannot choose its address.
+        assert_eq!(
+            client_of(ip("198.51.100.7"), Some("203.0.113.9"), &proxies),
+            ip("198.51.100.7")
+        );
+        // Through a trusted proxy: the address it saw.
+        assert_eq!(
+            client_of(ip("192.0.2.1"), Some("203.0.113.9"), &proxies),
             ip("203.0.113.9")
         );
-        assert_eq!(client_of(ip("192.0.2.1"), Some("junk"), &proxies), ip("192.0.2.1"));
+        // A client that sends its own header cannot hide behind it.
+        assert_eq!(
+            client_of(
+                ip("192.0.2.1"),
+                Some("1.2.3.4, 203.0.113.9, 10.0.0.5"),
+                &proxies
+            ),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_of(ip("192.0.2.1"), Some("junk"), &proxies),
+            ip("192.0.2.1")
+        );
         assert_eq!(client_of(ip("192.0.2.1"), None, &proxies), ip("192.0.2.1"));
         assert!(parse_trusted_proxies("proxy.example").is_err());
     }

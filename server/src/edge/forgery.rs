@@ -61,7 +61,16 @@ fn changes_state(method: &Method) -> bool {
 
 /// A page view, as opposed to a static file or a server function.
 fn is_page(path: &str) -> bool {
-    const ASSETS: &[&str] = &[".ico", ".png", ".svg", ".css", ".js", ".wasm", ".txt", ".webmanifest"];
+    const ASSETS: &[&str] = &[
+        ".ico",
+        ".png",
+        ".svg",
+        ".css",
+        ".js",
+        ".wasm",
+        ".txt",
+        ".webmanifest",
+    ];
     !path.starts_with("/pkg/")
         && !path.starts_with("/api/")
         && !ASSETS.iter().any(|ext| path.ends_with(ext))
@@ -148,7 +157,11 @@ pub async fn guard(State(edge): State<EdgeSettings>, request: Request, next: Nex
     }
     if parts.uri.path().starts_with("/api/") {
         if let Err(error) = form_fields::check(&body) {
-            return refusal::refuse(&headers, axum::http::StatusCode::UNPROCESSABLE_ENTITY, error);
+            return refusal::refuse(
+                &headers,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                error,
+            );
         }
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
@@ -178,16 +191,25 @@ mod tests {
             (&[("sec-fetch-site", "cross-site")], CrossSite),
             (&[("sec-fetch-site", "none")], CrossSite),
             // Sec-Fetch-Site decides when present, whatever Origin says.
-            (&[("sec-fetch-site", "cross-site"), ("origin", HOME)], CrossSite),
+            (
+                &[("sec-fetch-site", "cross-site"), ("origin", HOME)],
+                CrossSite,
+            ),
             (&[("origin", "https://portal.example")], SameOrigin),
             (&[("origin", "https://portal.example:443")], SameOrigin),
             (&[("origin", "null")], CrossSite),
             (&[("origin", "https://evil.example")], CrossSite),
             (&[("origin", "https://sub.portal.example")], CrossSite),
             (&[("origin", "http://portal.example")], CrossSite),
-            (&[("origin", "https://portal.example.evil.example")], CrossSite),
+            (
+                &[("origin", "https://portal.example.evil.example")],
+                CrossSite,
+            ),
             (&[("referer", "https://portal.example/people")], SameOrigin),
-            (&[("referer", "https://evil.example/https://portal.example/")], CrossSite),
+            (
+                &[("referer", "https://evil.example/https://portal.example/")],
+                CrossSite,
+            ),
             (&[("referer", "https://sub.portal.example/")], CrossSite),
             (&[], Unknown),
         ];
@@ -199,7 +221,10 @@ mod tests {
     #[test]
     fn the_token_is_read_from_the_form_or_the_header() {
         let none = HeaderMap::new();
-        assert_eq!(sent_token(&none, b"a=1&csrf_token=abc&b=2").as_deref(), Some("abc"));
+        assert_eq!(
+            sent_token(&none, b"a=1&csrf_token=abc&b=2").as_deref(),
+            Some("abc")
+        );
         assert_eq!(sent_token(&none, b"a=1"), None);
         let h = headers(&[("x-csrf-token", "xyz")]);
         assert_eq!(sent_token(&h, b"csrf_token=abc").as_deref(), Some("xyz"));
@@ -212,6 +237,9 @@ mod tests {
         assert!(!is_page("/pkg/vl-portal.js"));
         assert!(!is_page("/api/sign-in"));
         assert!(!is_page("/favicon.ico"));
-        assert!(is_page("/activate/k1.0123abcd"), "activation links name their key with a dot");
+        assert!(
+            is_page("/activate/k1.0123abcd"),
+            "activation links name their key with a dot"
+        );
     }
 }

@@ -59,7 +59,9 @@ pub fn check(body: &[u8]) -> Result<(), AppError> {
         let raw = String::from_utf8_lossy(pair);
         let (raw_key, raw_value) = raw.split_once('=').unwrap_or((&raw, ""));
         let field = reported_name(raw_key);
-        if !valid_percent_encoding(raw_key.as_bytes()) || !valid_percent_encoding(raw_value.as_bytes()) {
+        if !valid_percent_encoding(raw_key.as_bytes())
+            || !valid_percent_encoding(raw_value.as_bytes())
+        {
             return Err(AppError::invalid(&field, "This field could not be read."));
         }
         let (key, value) = form_urlencoded::parse(pair)
@@ -73,7 +75,10 @@ pub fn check(body: &[u8]) -> Result<(), AppError> {
             return Err(AppError::invalid(&key, "This field could not be read."));
         }
         if seen.contains(&key) {
-            return Err(AppError::invalid(&key, "This field is given more than once."));
+            return Err(AppError::invalid(
+                &key,
+                "This field is given more than once.",
+            ));
         }
         if value.chars().count() > MAX_FIELD_CHARS {
             return Err(AppError::invalid(

@@ -3,10 +3,10 @@
 //! answer gets a policy that allows no script at all. Answers that are not
 //! static assets are never stored by a browser or a proxy (`no-store`).
 
-use axum::http::{header, HeaderName, HeaderValue, Response};
-use axum::Router;
 use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue, Response};
 use axum::middleware::{self, Next};
+use axum::Router;
 use leptos::prelude::{provide_context, use_context};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -45,7 +45,10 @@ pub async fn nonce_policy(mut request: Request, next: Next) -> axum::response::R
     let nonce = app::activation::link::new_secret()[..32].to_string();
     request.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut response = next.run(request).await;
-    if response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+    if response
+        .headers()
+        .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
         return response;
     }
     let html = response
@@ -73,9 +76,15 @@ fn cache_control<B>(response: &Response<B>) -> Option<HeaderValue> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let asset = ["text/css", "javascript", "application/wasm", "image/", "font/"]
-        .iter()
-        .any(|t| content_type.contains(t));
+    let asset = [
+        "text/css",
+        "javascript",
+        "application/wasm",
+        "image/",
+        "font/",
+    ]
+    .iter()
+    .any(|t| content_type.contains(t));
     (!asset).then(|| HeaderValue::from_static("no-store"))
 }
 
@@ -127,7 +136,12 @@ mod tests {
         let policy = page_policy("abc");
         assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(!policy.contains("unsafe-inline"));
-        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"] {
+        for directive in [
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ] {
             assert!(policy.contains(directive), "{directive}");
         }
     }

@@ -72,10 +72,7 @@ pub fn origin_of(url: &str) -> Option<String> {
 pub fn inside_sessions(router: Router, edge: &EdgeSettings) -> Router {
     router
         .layer(middleware::from_fn(statuses::server_fn_status))
-        .layer(middleware::from_fn_with_state(
-            edge.clone(),
-            forgery::guard,
-        ))
+        .layer(middleware::from_fn_with_state(edge.clone(), forgery::guard))
 }
 
 /// The layers around everything else, sessions included.
@@ -102,9 +99,18 @@ mod tests {
 
     #[test]
     fn origins_are_compared_in_their_usual_form() {
-        assert_eq!(origin_of("http://127.0.0.1:3000/").as_deref(), Some("http://127.0.0.1:3000"));
-        assert_eq!(origin_of("HTTPS://Portal.Example:443/x?y").as_deref(), Some("https://portal.example"));
-        assert_eq!(origin_of("https://portal.example.evil.example").as_deref(), Some("https://portal.example.evil.example"));
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000/").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(
+            origin_of("HTTPS://Portal.Example:443/x?y").as_deref(),
+            Some("https://portal.example")
+        );
+        assert_eq!(
+            origin_of("https://portal.example.evil.example").as_deref(),
+            Some("https://portal.example.evil.example")
+        );
         assert_eq!(origin_of("null"), None);
         assert_eq!(origin_of("javascript://x"), None);
         assert_eq!(origin_of("https://user@portal.example"), None);

@@ -52,19 +52,45 @@ async fn a_rotated_key_keeps_the_links_it_made_until_they_expire(backend: Backen
     ));
     // R4: a resend writes the same link, made again with the old key.
     let support = rotated.signed_in(SUPPORT).await;
-    let fields = [("enrollment", OWN), ("asked_by", "Ana"), ("request_key", "support-form-key-rotation-resend")];
-    let r = rotated.call_with("/api/support/resend", &fields, &support).await;
-    assert_eq!(r.status(), reqwest::StatusCode::OK, "{}", r.text().await.unwrap());
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", "support-form-key-rotation-resend"),
+    ];
+    let r = rotated
+        .call_with("/api/support/resend", &fields, &support)
+        .await;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        r.text().await.unwrap()
+    );
     rotated.work().await;
     let bodies = mailbox_bodies(&rotated).await;
-    assert_eq!(link_token(&bodies[1]), old_link, "the old link, written again");
+    assert_eq!(
+        link_token(&bodies[1]),
+        old_link,
+        "the old link, written again"
+    );
 
     // R9: once expired and reactivated, the link is made with the current key.
     rotated.clock.advance(Duration::from_secs(190 * 86_400));
     let support = rotated.signed_in(SUPPORT).await;
-    let fields = [("enrollment", OWN), ("asked_by", "Ana"), ("request_key", "support-form-key-rotation-reactivate")];
-    let r = rotated.call_with("/api/support/reactivate", &fields, &support).await;
-    assert_eq!(r.status(), reqwest::StatusCode::OK, "{}", r.text().await.unwrap());
+    let fields = [
+        ("enrollment", OWN),
+        ("asked_by", "Ana"),
+        ("request_key", "support-form-key-rotation-reactivate"),
+    ];
+    let r = rotated
+        .call_with("/api/support/reactivate", &fields, &support)
+        .await;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        r.text().await.unwrap()
+    );
     rotated.work().await;
     let bodies = mailbox_bodies(&rotated).await;
     let new_link = link_token(bodies.last().unwrap());
@@ -97,12 +123,12 @@ async fn every_value(app: &TestApp) -> Vec<Vec<u8>> {
     let mut values = Vec::new();
     for table in tables {
         let columns: Vec<String> = match app.db.backend() {
-            app::db::Backend::Sqlite => sqlx::query_scalar(&format!(
-                "SELECT name FROM pragma_table_info('{table}')"
-            ))
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap(),
+            app::db::Backend::Sqlite => {
+                sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .fetch_all(app.db.pool())
+                    .await
+                    .unwrap()
+            }
             app::db::Backend::Postgres => {
                 let (schema, name) = table.split_once('.').unwrap();
                 sqlx::query_scalar(
@@ -117,14 +143,20 @@ async fn every_value(app: &TestApp) -> Vec<Vec<u8>> {
             }
         };
         // Every column read as text, whatever its type.
-        let cast = |c: &str| match app.db.backend() {
+        let cast = |c: &str| {
+            match app.db.backend() {
             // Blobs (the sessions) in hex; the check below also decodes hex.
             app::db::Backend::Sqlite => format!(
                 "CASE WHEN typeof(\"{c}\") = 'blob' THEN hex(\"{c}\") ELSE CAST(\"{c}\" AS TEXT) END"
             ),
             app::db::Backend::Postgres => format!("\"{c}\"::text"),
+        }
         };
-        let select = columns.iter().map(|c| cast(c)).collect::<Vec<_>>().join(", ");
+        let select = columns
+            .iter()
+            .map(|c| cast(c))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(&format!("SELECT {select} FROM {table}"))
             .fetch_all(app.db.pool())
             .await
@@ -145,12 +177,11 @@ async fn a_copy_of_the_database_mints_no_link(backend: Backend) {
     order(&app, &f.own, &["M365-E3"], 0, "copy").await;
     app.work().await;
     let link = link_token(&mailbox_bodies(&app).await[0]);
-    let (id, version, key_id, stored): (i64, i64, String, String) = sqlx::query_as(
-        "SELECT id, link_version, link_key_id, token_hash FROM activations",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
+    let (id, version, key_id, stored): (i64, i64, String, String) =
+        sqlx::query_as("SELECT id, link_version, link_key_id, token_hash FROM activations")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     // With the configured key the link is made again: the check below can fail.
     let key = app.state.link_keys.by_id(&key_id).unwrap();
     assert_eq!(token(key, id, version), link);
@@ -165,8 +196,12 @@ async fn a_copy_of_the_database_mints_no_link(backend: Backend) {
     for value in &values {
         let decoded = hex::decode(value).unwrap_or_default();
         assert!(
-            !String::from_utf8_lossy(value).to_lowercase().contains(secret_hex)
-                && !decoded.windows(secret_bytes.len()).any(|w| w == secret_bytes),
+            !String::from_utf8_lossy(value)
+                .to_lowercase()
+                .contains(secret_hex)
+                && !decoded
+                    .windows(secret_bytes.len())
+                    .any(|w| w == secret_bytes),
             "the key is nowhere in the database"
         );
         for material in [value.as_slice(), decoded.as_slice()] {
@@ -176,7 +211,11 @@ async fn a_copy_of_the_database_mints_no_link(backend: Backend) {
             mac.update(&id.to_be_bytes());
             mac.update(&version.to_be_bytes());
             let guess = format!("{key_id}.{}", hex::encode(mac.finalize().into_bytes()));
-            assert_ne!(token_hash(&guess), stored, "a value of the database made the link");
+            assert_ne!(
+                token_hash(&guess),
+                stored,
+                "a value of the database made the link"
+            );
             // As the secret of the plain hash links were once made with.
             let mut h = Sha256::new();
             h.update(b"vl-portal activation link\0");
