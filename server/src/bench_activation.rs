@@ -84,7 +84,8 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
     );
 
     // A key of this run only: the benchmark sends to a local listener.
-    let keys = app::activation::link::LinkKeys::single(app::activation::link::LinkKey::generate("bench"));
+    let keys =
+        app::activation::link::LinkKeys::single(app::activation::link::LinkKey::generate("bench"));
     let now = datetime!(2026-11-28 12:00 UTC);
     let started = Instant::now();
     let mut decided = 0;

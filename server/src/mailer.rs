@@ -82,7 +82,15 @@ impl Deliver for Mailer {
 /// due contact changes to VLSC and explore.ms.
 pub async fn work_once(state: &AppState, mailer: &Mailer) -> Result<(usize, usize), app::AppError> {
     let decided = decide_pending(&state.db, &state.link_keys, state.clock.now(), 500).await?;
-    let sent = send_due(&state.db, mailer, &state.link_keys, &state.public_url, state.clock.now(), 200).await?;
+    let sent = send_due(
+        &state.db,
+        mailer,
+        &state.link_keys,
+        &state.public_url,
+        state.clock.now(),
+        200,
+    )
+    .await?;
     propagate_due(&state.db, state.now_unix(), 500).await?;
     Ok((decided, sent))
 }

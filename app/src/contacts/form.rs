@@ -1,6 +1,6 @@
 use super::RequestContactChange;
-use crate::shell::{action_errors, FieldError, FormError};
 use crate::shell::FormToken;
+use crate::shell::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// One labelled text input with its error.

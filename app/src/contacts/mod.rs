@@ -101,12 +101,25 @@ pub struct ChangeSummary {
     pub submitted_at: String,
 }
 
+/// Refuses an empty change reference by name, before looking anything up.
+#[cfg(feature = "ssr")]
+fn require_reference(reference: &str) -> Result<(), AppError> {
+    if reference.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reference",
+            "Enter the change request's reference, like CICR-000001.",
+        ));
+    }
+    Ok(())
+}
+
 /// One change's tracker, if the caller may see it; "not found" otherwise.
 #[server(endpoint = "contact-change")]
 pub async fn get_contact_change(reference: String) -> Result<ChangeTracker, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            require_reference(&reference)?;
             ssr::tracker(&state, &user, &reference).await
         }
         .await,
@@ -123,6 +136,7 @@ pub async fn decide_contact_change(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            require_reference(&reference)?;
             ssr::decide(
                 &state,
                 &user,

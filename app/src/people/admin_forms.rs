@@ -2,8 +2,8 @@
 
 use super::{AddPerson, ChangeReservationPermission, DeactivatePerson, Person};
 use crate::domain::Role;
-use crate::shell::{action_errors, FieldError, FormError};
 use crate::shell::FormToken;
+use crate::shell::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// Adds a portal user: a VLSC administrator, an OLA or an OSM.

@@ -121,14 +121,9 @@ pub async fn change_reservation_permission(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            management::set_reservation_permission(
-                &state,
-                &user,
-                &email,
-                &enrollment,
-                grant == "true",
-            )
-            .await
+            // Only an explicit "false" revokes: an empty or garbled value is refused.
+            let grant = AppError::parse_flag("grant", &grant)?;
+            management::set_reservation_permission(&state, &user, &email, &enrollment, grant).await
         }
         .await,
     )

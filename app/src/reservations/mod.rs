@@ -45,6 +45,12 @@ pub async fn reserve(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            if enrollment.trim().is_empty() {
+                return Err(AppError::invalid(
+                    "enrollment",
+                    "Enter the enrollment number.",
+                ));
+            }
             let input = ssr::ReservationInput {
                 enrollment: &enrollment,
                 product: &product,
@@ -64,6 +70,12 @@ pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            if order_number.trim().is_empty() {
+                return Err(AppError::invalid(
+                    "order_number",
+                    "Choose the reservation to cancel.",
+                ));
+            }
             ssr::cancel(&state, &user, &order_number).await
         }
         .await,

@@ -334,6 +334,12 @@ pub async fn resync_contact(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
+            if enrollment.trim().is_empty() {
+                return Err(AppError::invalid(
+                    "enrollment",
+                    "Enter the enrollment number.",
+                ));
+            }
             replication::resync(&state, &user, &enrollment, &contact, &system).await
         }
         .await,

@@ -388,7 +388,11 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         .await
         .unwrap();
     let recorder = Recorder::default();
-    let sent = send_due(&app.db, &recorder, &app.state.link_keys, "http://portal.test",
+    let sent = send_due(
+        &app.db,
+        &recorder,
+        &app.state.link_keys,
+        "http://portal.test",
         app.clock.now(),
         10,
     )
@@ -396,7 +400,11 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
     .unwrap();
     assert_eq!(sent, 0, "the lease is still held");
     app.clock.advance(Duration::from_secs(121));
-    let sent = send_due(&app.db, &recorder, &app.state.link_keys, "http://portal.test",
+    let sent = send_due(
+        &app.db,
+        &recorder,
+        &app.state.link_keys,
+        "http://portal.test",
         app.clock.now(),
         10,
     )
@@ -410,7 +418,11 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         "the resend carries the same Message-ID"
     );
     assert_eq!(
-        send_due(&app.db, &recorder, &app.state.link_keys, "http://portal.test",
+        send_due(
+            &app.db,
+            &recorder,
+            &app.state.link_keys,
+            "http://portal.test",
             app.clock.now(),
             10
         )
@@ -466,8 +478,22 @@ async fn two_workers_send_each_message_once(backend: Backend) {
     assert_eq!(a.unwrap() + b.unwrap(), 40, "each order decided once");
     let (r1, r2) = (Recorder::default(), Recorder::default());
     let (x, y) = tokio::join!(
-        send_due(&app.db, &r1, &app.state.link_keys, "http://portal.test", now, 100),
-        send_due(&app.db, &r2, &app.state.link_keys, "http://portal.test", now, 100)
+        send_due(
+            &app.db,
+            &r1,
+            &app.state.link_keys,
+            "http://portal.test",
+            now,
+            100
+        ),
+        send_due(
+            &app.db,
+            &r2,
+            &app.state.link_keys,
+            "http://portal.test",
+            now,
+            100
+        )
     );
     assert_eq!(x.unwrap() + y.unwrap(), 40);
     let mut ids: Vec<String> =
@@ -489,7 +515,11 @@ async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: B
         .await
         .unwrap();
     for attempt in 1..=app::activation::outbox::MAX_ATTEMPTS {
-        send_due(&app.db, &Refusing, &app.state.link_keys, "http://portal.test",
+        send_due(
+            &app.db,
+            &Refusing,
+            &app.state.link_keys,
+            "http://portal.test",
             app.clock.now(),
             10,
         )

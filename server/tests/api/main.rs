@@ -5,10 +5,12 @@ mod fixture;
 mod helpers;
 
 mod activation;
+mod authorisation;
 mod contact_changes;
 mod diagnosis;
 mod edge;
 mod enrollments;
+mod hostile_input;
 mod link_keys;
 mod people;
 mod people_management;

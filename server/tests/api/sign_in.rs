@@ -61,8 +61,14 @@ async fn the_session_cookie_is_secure_when_served_over_https(backend: Backend) {
         .unwrap()
         .to_string();
     assert!(header.contains("Secure"), "{header}");
-    assert!(header.starts_with("__Host-vlp_session="), "bound to this host: {header}");
-    assert!(header.contains("Path=/") && !header.contains("Domain="), "{header}");
+    assert!(
+        header.starts_with("__Host-vlp_session="),
+        "bound to this host: {header}"
+    );
+    assert!(
+        header.contains("Path=/") && !header.contains("Domain="),
+        "{header}"
+    );
 }
 
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(backend: Backend) {
