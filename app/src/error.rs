@@ -55,6 +55,15 @@ impl AppError {
         }
     }
 
+    /// Refuses an empty required field by name, with `message`.
+    pub fn require(field: &str, value: &str, message: &str) -> Result<(), AppError> {
+        if value.trim().is_empty() {
+            Err(AppError::invalid(field, message))
+        } else {
+            Ok(())
+        }
+    }
+
     /// A record number from a form or a query: a positive whole number.
     pub fn parse_number(field: &str, value: &str) -> Result<i64, AppError> {
         value

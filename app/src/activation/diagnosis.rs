@@ -178,7 +178,7 @@ pub async fn diagnose(
                 None => "No OSM is recorded.".into(),
             },
         },
-        next_step: "Check the contacts: to change the OSM ask your partner for a CICR (R6); Support can correct a typo within the same domain (R5).".into(),
+        next_step: "Check the contacts: to change the OSM ask your partner for a CICR; Support can correct a typo within the same domain.".into(),
     });
     // c. blocked or junk: what was sent, when, to whom, with what result
     let delivered = outbox
@@ -200,11 +200,11 @@ pub async fn diagnose(
                 .iter()
                 .map(|m| format!("Sent to {} on {}: accepted by the mail server.", masked(&m.to_email), when(m.sent_at.unwrap_or(m.created_at))))
                 .chain(failed.iter().map(|m| format!("To {}: failed after {} tries.", masked(&m.to_email), m.attempts)))
-                .chain(expired_links.iter().map(|at| format!("Its link expired on {} (six months after the purchase date); Support can reactivate it (R9).", when(*at))))
+                .chain(expired_links.iter().map(|at| format!("Its link expired on {} (six months after the purchase date); Support can reactivate it.", when(*at))))
                 .collect::<Vec<_>>()
                 .join(" ")
         },
-        next_step: "Look in the junk folder and ask the mail administrator about blocked messages; Support can send the email again to the same address (R4).".into(),
+        next_step: "Look in the junk folder and ask the mail administrator about blocked messages; Support can send the email again to the same address.".into(),
     });
     // d. already associated with an online account
     checks.push(Check {
@@ -212,10 +212,15 @@ pub async fn diagnose(
         title: "The enrollment is already associated with an online account".into(),
         applies: account.is_some(),
         evidence: match &account {
-            Some((domain, at)) => format!("Associated with {domain} since {}; later licenses join it and no email is sent.", when(*at)),
+            Some((domain, at)) => format!(
+                "Associated with {domain} since {}; later licenses join it and no email is sent.",
+                when(*at)
+            ),
             None => "Not associated with an online account.".into(),
         },
-        next_step: "Use the existing account; if it is the wrong one, ask Support to remap the licenses (R10).".into(),
+        next_step:
+            "Use the existing account; if it is the wrong one, ask Support to remap the licenses."
+                .into(),
     });
     // e. usage start date in the future
     let future = orders

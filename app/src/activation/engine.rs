@@ -183,8 +183,7 @@ async fn decide_one(
         return Ok(true);
     }
     if !has_online && !has_azure {
-        let reason =
-            "The order has on-premises products only: there is nothing to activate (R11a).";
+        let reason = "The order has on-premises products only: there is nothing to activate.";
         record(
             tx,
             &order,
@@ -261,7 +260,7 @@ async fn decide_ols(
     .await?;
     if let Some(domain) = account {
         let reason = format!(
-            "The enrollment is already associated with the online account {domain}: the licenses join it and no email is sent (R11d)."
+            "The enrollment is already associated with the online account {domain}: the licenses join it and no email is sent."
         );
         return record(
             tx,
@@ -312,7 +311,7 @@ async fn decide_ols(
         .execute(&mut **tx)
         .await?;
         let reason = format!(
-            "The recipient's address administers the existing online account {domain}: the licenses were assigned to it and no email is sent (R11f)."
+            "The recipient's address administers the existing online account {domain}: the licenses were assigned to it and no email is sent."
         );
         return record(
             tx,
@@ -337,8 +336,7 @@ async fn decide_azure(
     let at = now.unix_timestamp();
     // R8: the NTC is the Azure administrator and receives the Azure email.
     let Some(email) = contact_email(tx, order.enrollment_id, "ntc").await? else {
-        let reason =
-            "No NTC is recorded, and the Azure activation email goes only to the NTC (R8).";
+        let reason = "No NTC is recorded, and the Azure activation email goes only to the NTC.";
         return record(
             tx,
             order,
@@ -371,7 +369,7 @@ async fn queue_email(
     .fetch_optional(&mut **tx)
     .await?;
     if previous.is_some() {
-        let reason = "The activation email was sent for the enrollment's first online order; later orders send none (R1).";
+        let reason = "The activation email was sent for the enrollment's first online order; later orders send none.";
         return record(
             tx,
             order,
@@ -423,17 +421,17 @@ async fn queue_email(
         (
             Outcome::EmailScheduled,
             format!(
-                "The usage start date {} is in the future: the email goes out on that day (R11e).",
+                "The usage start date {} is in the future: the email goes out on that day.",
                 order.usage_start_date
             ),
         )
     } else {
         let who = if contact == "osm" {
-            "the OSM (R1)"
+            "the OSM"
         } else if template == Template::Azure {
-            "the NTC (R8)"
+            "the NTC"
         } else {
-            "the NTC, as there is no OSM (R2)"
+            "the NTC, as there is no OSM"
         };
         (
             Outcome::EmailQueued,

@@ -88,17 +88,10 @@ pub struct MailboxMessage {
     pub delivered_at: String,
 }
 
-/// Refuses an empty link token by name, before looking anything up.
+/// What an empty link token is told.
 #[cfg(feature = "ssr")]
-fn require_token(token: &str) -> Result<(), AppError> {
-    if token.trim().is_empty() {
-        return Err(AppError::invalid(
-            "token",
-            "This activation link is incomplete. Open the link in the email again.",
-        ));
-    }
-    Ok(())
-}
+const INCOMPLETE_LINK: &str =
+    "This activation link is incomplete. Open the link in the email again.";
 
 /// The state of an activation link. Needs no sign-in: the token is the key.
 #[server(endpoint = "activation-link")]
@@ -106,7 +99,7 @@ pub async fn activation_link(token: String) -> Result<LinkState, AppError> {
     crate::respond(
         async {
             let state = crate::state::app_state()?;
-            require_token(&token)?;
+            AppError::require("token", &token, INCOMPLETE_LINK)?;
             redeem::link_state(&state.db, &token, state.now_unix()).await
         }
         .await,
@@ -123,7 +116,7 @@ pub async fn choose_account(
     crate::respond(
         async {
             let state = crate::state::app_state()?;
-            require_token(&token)?;
+            AppError::require("token", &token, INCOMPLETE_LINK)?;
             let preview =
                 redeem::preview(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
             crate::redirect(&format!(
@@ -148,7 +141,7 @@ pub async fn preview_account(
     crate::respond(
         async {
             let state = crate::state::app_state()?;
-            require_token(&token)?;
+            AppError::require("token", &token, INCOMPLETE_LINK)?;
             redeem::preview(&state.db, &token, &domain, &admin_email, state.now_unix()).await
         }
         .await,
@@ -165,7 +158,7 @@ pub async fn confirm_activation(
     crate::respond(
         async {
             let state = crate::state::app_state()?;
-            require_token(&token)?;
+            AppError::require("token", &token, INCOMPLETE_LINK)?;
             redeem::confirm(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
             crate::redirect(&format!("/activate/{}", token.trim()))?;
             Ok(())
@@ -180,9 +173,7 @@ pub async fn diagnose(number: String) -> Result<Diagnosis, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            if number.trim().is_empty() {
-                return Err(AppError::invalid("number", "Enter an enrollment number."));
-            }
+            AppError::require("number", &number, "Enter an enrollment number.")?;
             diagnosis::diagnose(&state.db, &user, &number, state.clock.now()).await
         }
         .await,

@@ -77,7 +77,7 @@ async fn valid_link(db: &Db, token: &str, now: i64) -> Result<LinkRow, AppError>
             "This activation link has already been used.".into(),
         )),
         _ => Err(AppError::Conflict(
-            "This activation link has expired. Ask Support to reactivate it (R9).".into(),
+            "This activation link has expired. Ask Support to reactivate it.".into(),
         )),
     }
 }
@@ -187,7 +187,7 @@ pub async fn confirm(
     if associated != 1 {
         tx.rollback().await?;
         return Err(AppError::Conflict(
-            "This enrollment is already associated with an online account. If that is the wrong account, ask Support to remap it (R10).".into(),
+            "This enrollment is already associated with an online account. If that is the wrong account, ask Support to remap it.".into(),
         ));
     }
     sqlx::query("UPDATE activations SET account_id = $1 WHERE id = $2")

@@ -101,17 +101,9 @@ pub struct ChangeSummary {
     pub submitted_at: String,
 }
 
-/// Refuses an empty change reference by name, before looking anything up.
+/// What an empty change reference is told.
 #[cfg(feature = "ssr")]
-fn require_reference(reference: &str) -> Result<(), AppError> {
-    if reference.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reference",
-            "Enter the change request's reference, like CICR-000001.",
-        ));
-    }
-    Ok(())
-}
+const NO_REFERENCE: &str = "Enter the change request's reference, like CICR-000001.";
 
 /// One change's tracker, if the caller may see it; "not found" otherwise.
 #[server(endpoint = "contact-change")]
@@ -119,7 +111,7 @@ pub async fn get_contact_change(reference: String) -> Result<ChangeTracker, AppE
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            require_reference(&reference)?;
+            AppError::require("reference", &reference, NO_REFERENCE)?;
             ssr::tracker(&state, &user, &reference).await
         }
         .await,
@@ -136,7 +128,7 @@ pub async fn decide_contact_change(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            require_reference(&reference)?;
+            AppError::require("reference", &reference, NO_REFERENCE)?;
             ssr::decide(
                 &state,
                 &user,

@@ -27,12 +27,7 @@ pub async fn request_contact_change(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            if enrollment.trim().is_empty() {
-                return Err(AppError::invalid(
-                    "enrollment",
-                    "Enter the enrollment number.",
-                ));
-            }
+            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
             let input = ssr::ChangeInput {
                 enrollment: &enrollment,
                 contact: &contact,

@@ -778,8 +778,13 @@ pub async fn tracker(
                 .fetch_optional(db.pool())
                 .await?;
         Some(match ticket {
-            Some(id) => format!("Support ticket #{id} asks support to send the activation email again (R7)."),
-            None => "A support ticket to send the activation email again opens once eMSL has changed (R7).".into(),
+            Some(id) => {
+                format!("Support ticket #{id} asks support to send the activation email again.")
+            }
+            None => {
+                "A support ticket to send the activation email again opens once eMSL has changed."
+                    .into()
+            }
         })
     } else {
         None
@@ -799,9 +804,9 @@ pub async fn tracker(
         enrollment_number: change.enrollment_number.clone(),
         contact_label: contact_type.label().into(),
         route_label: if manual {
-            "Manual CICR, worked by the operations center (R7)".into()
+            "Manual CICR, worked by the operations center".into()
         } else {
-            "No touch: applied to eMSL at once (R7)".into()
+            "No touch: applied to eMSL at once".into()
         },
         status_label: status_label(&change.status).into(),
         complete: change.completed_at.is_some(),

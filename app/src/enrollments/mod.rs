@@ -135,9 +135,7 @@ pub async fn get_enrollment(number: String) -> Result<EnrollmentDetail, AppError
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            if number.trim().is_empty() {
-                return Err(AppError::invalid("number", "Enter an enrollment number."));
-            }
+            AppError::require("number", &number, "Enter an enrollment number.")?;
             ssr::detail(&state, &user, &number).await
         }
         .await,

@@ -38,12 +38,7 @@ pub async fn place_order(
             if user.role != Role::PartnerUser {
                 return Err(AppError::Forbidden("Only partners place orders.".into()));
             }
-            if enrollment.trim().is_empty() {
-                return Err(AppError::invalid(
-                    "enrollment",
-                    "Enter the enrollment number.",
-                ));
-            }
+            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
             let target = crate::enrollments::ssr::visible(&state.db, &user, &enrollment).await?;
             if target.partner_id != user.organisation_id {
                 return Err(AppError::NotFound);

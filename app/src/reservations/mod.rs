@@ -45,12 +45,7 @@ pub async fn reserve(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            if enrollment.trim().is_empty() {
-                return Err(AppError::invalid(
-                    "enrollment",
-                    "Enter the enrollment number.",
-                ));
-            }
+            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
             let input = ssr::ReservationInput {
                 enrollment: &enrollment,
                 product: &product,
@@ -70,12 +65,11 @@ pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            if order_number.trim().is_empty() {
-                return Err(AppError::invalid(
-                    "order_number",
-                    "Choose the reservation to cancel.",
-                ));
-            }
+            AppError::require(
+                "order_number",
+                &order_number,
+                "Choose the reservation to cancel.",
+            )?;
             ssr::cancel(&state, &user, &order_number).await
         }
         .await,

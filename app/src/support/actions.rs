@@ -45,7 +45,7 @@ async fn ols_activation(tx: &mut Tx, enrollment_id: i64) -> Result<Option<Activa
 fn resend_refusal(activation: Option<&Activation>, now: i64) -> Option<String> {
     match activation {
         None => Some(
-            "No activation email has been sent for this enrollment yet: it goes out with the first online order (R1)."
+            "No activation email has been sent for this enrollment yet: it goes out with the first online order."
                 .into(),
         ),
         Some(a) if a.used_at.is_some() => Some(format!(
@@ -53,7 +53,7 @@ fn resend_refusal(activation: Option<&Activation>, now: i64) -> Option<String> {
             a.account_domain.clone().unwrap_or_else(|| "an online account".into())
         )),
         Some(a) if now >= a.expires_at => Some(format!(
-            "The activation link expired on {}: reactivate it instead, which sends a new link (R9).",
+            "The activation link expired on {}: reactivate it instead, which sends a new link.",
             format_time(a.expires_at)
         )),
         Some(_) => None,
@@ -141,12 +141,7 @@ async fn enrollment_named(
     user: &CurrentUser,
     number: &str,
 ) -> Result<VisibleEnrollment, AppError> {
-    if number.trim().is_empty() {
-        return Err(AppError::invalid(
-            "enrollment",
-            "Enter the enrollment number.",
-        ));
-    }
+    AppError::require("enrollment", &number, "Enter the enrollment number.")?;
     visible(&state.db, user, number).await.map_err(|e| match e {
         AppError::NotFound => {
             AppError::invalid("enrollment", "There is no enrollment with this number.")
@@ -238,7 +233,7 @@ pub async fn resend(
         Err(existing) => return Ok(existing),
     };
     let to = activation.recipient_email.clone();
-    let detail = format!("Activation email queued again to {to} (R4).");
+    let detail = format!("Activation email queued again to {to}.");
     resend_on_ticket(
         &mut tx,
         (enrollment, user, ticket),
@@ -291,7 +286,7 @@ pub async fn send_for_ticket(
     let to = current_recipient(&mut tx, enrollment.id)
         .await?
         .unwrap_or(activation.recipient_email.clone());
-    let detail = format!("Activation email queued to {to}, the enrollment's current contact (R7).");
+    let detail = format!("Activation email queued to {to}, the enrollment's current contact.");
     resend_on_ticket(
         &mut tx,
         (&enrollment, user, ticket),
@@ -355,7 +350,7 @@ pub async fn correct_osm(
     .ok_or_else(|| {
         AppError::invalid(
             "new_email",
-            "This enrollment has no OSM to correct: adding one takes a CICR, which the customer's partner submits (R6).",
+            "This enrollment has no OSM to correct: adding one takes a CICR, which the customer's partner submits.",
         )
     })?;
     let old = EmailAddress::parse(&old).map_err(|_| AppError::Internal)?;
@@ -369,7 +364,7 @@ pub async fn correct_osm(
         return Err(AppError::invalid(
             "new_email",
             format!(
-                "Support changes an OSM's address only within its email domain (R5): {} to {} is a change of OSM, \
+                "Support changes an OSM's address only within its email domain: {} to {} is a change of OSM, \
                  which takes a Contract Information Change Request that the customer's partner submits (R6).",
                 old.domain(),
                 new.domain()
@@ -511,7 +506,7 @@ pub async fn reactivate(
         }
         Some(a) if now < a.expires_at => {
             return Err(AppError::Conflict(format!(
-                "The link is still valid until {}: resend it instead (R4).",
+                "The link is still valid until {}: resend it instead.",
                 format_time(a.expires_at)
             )))
         }
@@ -556,7 +551,7 @@ pub async fn reactivate(
     .await?;
     let until = format_date(add_months(now_time.date(), 6));
     let detail = format!(
-        "New activation link sent to {}, valid until {until}; the expired link stays dead (R9).",
+        "New activation link sent to {}, valid until {until}; the expired link stays dead.",
         activation.recipient_email
     );
     tickets::log(
@@ -684,7 +679,7 @@ pub async fn remap(
     .execute(&mut *tx)
     .await?;
     let detail = format!(
-        "Licenses of enrollment {} moved from {} to {}; later orders join {} (R10).",
+        "Licenses of enrollment {} moved from {} to {}; later orders join {}.",
         enrollment.number, preview.from_domain, preview.to_domain, preview.to_domain
     );
     tickets::log(

@@ -100,7 +100,7 @@ fn ResendForm(action: ServerAction<ResendActivation>, key: String) -> impl IntoV
     let (error, form_error) = action_errors(action);
     view! {
         <section id="resend" aria-labelledby="resend-h">
-            <h2 id="resend-h">"Resend the activation email (R4)"</h2>
+            <h2 id="resend-h">"Resend the activation email"</h2>
             <ActionForm action attr:novalidate=true attr:class="stacked">
                 <FormToken/>
                 <input type="hidden" name="request_key" value=key/>
@@ -119,8 +119,8 @@ fn CorrectForm(action: ServerAction<CorrectOsmEmail>, key: String) -> impl IntoV
     let (error, form_error) = action_errors(action);
     view! {
         <section id="correct-osm" aria-labelledby="correct-osm-h">
-            <h2 id="correct-osm-h">"Correct the OSM's email address (R5)"</h2>
-            <p class="hint">"Only within the same email domain; any other change of OSM takes a CICR through the partner (R6)."</p>
+            <h2 id="correct-osm-h">"Correct the OSM's email address"</h2>
+            <p class="hint">"Only within the same email domain; any other change of OSM takes a CICR through the partner."</p>
             <ActionForm action attr:novalidate=true attr:class="stacked">
                 <FormToken/>
                 <input type="hidden" name="request_key" value=key/>
@@ -152,7 +152,7 @@ fn ReactivateForm(action: ServerAction<ReactivateLink>, key: String) -> impl Int
     let (error, form_error) = action_errors(action);
     view! {
         <section id="reactivate" aria-labelledby="reactivate-h">
-            <h2 id="reactivate-h">"Reactivate an expired activation link (R9)"</h2>
+            <h2 id="reactivate-h">"Reactivate an expired activation link"</h2>
             <ActionForm action attr:novalidate=true attr:class="stacked">
                 <FormToken/>
                 <input type="hidden" name="request_key" value=key/>
@@ -171,7 +171,7 @@ fn ReactivateForm(action: ServerAction<ReactivateLink>, key: String) -> impl Int
 fn RemapForm() -> impl IntoView {
     view! {
         <section id="remap" aria-labelledby="remap-h">
-            <h2 id="remap-h">"Remap licenses to the correct account (R10)"</h2>
+            <h2 id="remap-h">"Remap licenses to the correct account"</h2>
             <form method="get" action="/support/remap" class="stacked">
                 <div class="field">
                     <label for="remap-enrollment">"Enrollment"</label>

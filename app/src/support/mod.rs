@@ -334,12 +334,7 @@ pub async fn resync_contact(
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
-            if enrollment.trim().is_empty() {
-                return Err(AppError::invalid(
-                    "enrollment",
-                    "Enter the enrollment number.",
-                ));
-            }
+            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
             replication::resync(&state, &user, &enrollment, &contact, &system).await
         }
         .await,
