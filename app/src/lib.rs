@@ -3,6 +3,7 @@
 //! Server-only code (queries, sessions, passwords) sits behind the `ssr` feature;
 //! the browser build (`hydrate`) gets only what renders and validates.
 
+pub mod accounts;
 pub mod activation;
 pub mod audit;
 pub mod auth;

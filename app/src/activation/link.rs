@@ -135,11 +135,23 @@ impl LinkKeys {
 
 /// The token of an activation's link: `keyid.` and 256 bits in hex.
 pub fn token(key: &LinkKey, activation_id: i64, version: i64) -> String {
+    keyed_token(
+        key,
+        b"vl-portal activation link\0",
+        &[&activation_id.to_be_bytes(), &version.to_be_bytes()],
+    )
+}
+
+/// A link token under `key`: `keyid.` and the hex HMAC-SHA-256 of `purpose`
+/// (a label ending in a NUL byte, so that tokens of different purposes never
+/// match) followed by `parts`.
+pub fn keyed_token(key: &LinkKey, purpose: &[u8], parts: &[&[u8]]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.secret)
         .expect("HMAC accepts keys of any length");
-    mac.update(b"vl-portal activation link\0");
-    mac.update(&activation_id.to_be_bytes());
-    mac.update(&version.to_be_bytes());
+    mac.update(purpose);
+    for part in parts {
+        mac.update(part);
+    }
     format!("{}.{}", key.id, hex::encode(mac.finalize().into_bytes()))
 }
 

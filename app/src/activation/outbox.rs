@@ -95,7 +95,9 @@ impl Deliver for DemoMailbox {
 #[derive(sqlx::FromRow)]
 struct ClaimedRow {
     id: i64,
-    activation_id: i64,
+    activation_id: Option<i64>,
+    invitation_id: Option<i64>,
+    password_reset_id: Option<i64>,
     to_email: String,
     subject: String,
     template: String,
@@ -124,7 +126,7 @@ async fn claim_next(db: &Db, now: i64) -> Result<Option<ClaimedRow>, AppError> {
     };
     let row = sqlx::query_as::<_, ClaimedRow>(
         "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 WHERE id = $2 \
-         RETURNING id, activation_id, to_email, subject, template, message_id, attempts",
+         RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, message_id, attempts",
     )
     .bind(now + LEASE_SECONDS)
     .bind(id)
@@ -153,17 +155,65 @@ pub fn link_url(public_url: &str, key: &LinkKey, activation_id: i64, version: i6
     )
 }
 
+/// Writes a message to the outbox for an account email (an invitation or a
+/// password reset), due at once.
+pub async fn enqueue_account_email(
+    tx: &mut Tx,
+    about: crate::accounts::emails::AccountEmail,
+    to: &str,
+    at: i64,
+) -> Result<i64, AppError> {
+    use crate::accounts::emails::AccountEmail;
+    let message_id = format!("<{}@vl-portal.invalid>", &link::new_secret()[..32]);
+    let (invitation_id, reset_id, template) = match about {
+        AccountEmail::Invitation(id) => (Some(id), None, Template::Invitation),
+        AccountEmail::PasswordReset(id) => (None, Some(id), Template::PasswordReset),
+    };
+    Ok(sqlx::query_scalar::<_, i64>(
+        "INSERT INTO outbox (invitation_id, password_reset_id, to_email, subject, template, message_id, not_before, \
+         status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $7, $7) \
+         RETURNING id",
+    )
+    .bind(invitation_id)
+    .bind(reset_id)
+    .bind(to)
+    .bind(template.subject())
+    .bind(template.code())
+    .bind(message_id)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 async fn compose(
     db: &Db,
     public_url: &str,
     keys: &LinkKeys,
     row: &ClaimedRow,
 ) -> Result<OutgoingEmail, AppError> {
+    use crate::accounts::emails::{self, AccountEmail};
+    let template = Template::parse(&row.template).ok_or(AppError::Internal)?;
+    let account_email = match (template, row.invitation_id, row.password_reset_id) {
+        (Template::Invitation, Some(id), _) => Some(AccountEmail::Invitation(id)),
+        (Template::PasswordReset, _, Some(id)) => Some(AccountEmail::PasswordReset(id)),
+        (Template::Invitation | Template::PasswordReset, _, _) => return Err(AppError::Internal),
+        _ => None,
+    };
+    if let Some(about) = account_email {
+        return Ok(OutgoingEmail {
+            outbox_id: row.id,
+            to: row.to_email.clone(),
+            subject: row.subject.clone(),
+            body: emails::body(db, public_url, keys, about).await?,
+            message_id: row.message_id.clone(),
+        });
+    }
+    let activation_id = row.activation_id.ok_or(AppError::Internal)?;
     let facts = sqlx::query_as::<_, ActivationFacts>(
         "SELECT e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.link_key_id, a.expires_at \
          FROM activations a JOIN enrollments e ON e.id = a.enrollment_id WHERE a.id = $1",
     )
-    .bind(row.activation_id)
+    .bind(activation_id)
     .fetch_one(db.pool())
     .await?;
     let purchased: Vec<(String, i64)> = sqlx::query_as(
@@ -186,17 +236,16 @@ async fn compose(
         .and_then(|id| keys.by_id(id))
         .ok_or_else(|| {
             tracing::error!(
-                activation = row.activation_id,
+                activation = activation_id,
                 key = ?facts.link_key_id,
                 "the key this link was made with is not configured"
             );
             AppError::Internal
         })?;
-    let link = link_url(public_url, key, row.activation_id, facts.link_version);
+    let link = link_url(public_url, key, activation_id, facts.link_version);
     let expires_on = OffsetDateTime::from_unix_timestamp(facts.expires_at)
         .map(|t| format_date(t.date()))
         .unwrap_or_default();
-    let template = Template::parse(&row.template).ok_or(AppError::Internal)?;
     Ok(OutgoingEmail {
         outbox_id: row.id,
         to: row.to_email.clone(),

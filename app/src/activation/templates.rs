@@ -10,6 +10,10 @@ pub const AZURE_SUBJECT: &str = "Activate your Azure enrollment";
 pub enum Template {
     Ols,
     Azure,
+    /// An invitation to the portal (see `accounts::emails`).
+    Invitation,
+    /// A password-reset link (see `accounts::emails`).
+    PasswordReset,
 }
 
 impl Template {
@@ -18,6 +22,8 @@ impl Template {
         match self {
             Template::Ols => "ols",
             Template::Azure => "azure",
+            Template::Invitation => "invitation",
+            Template::PasswordReset => "password_reset",
         }
     }
 
@@ -26,6 +32,8 @@ impl Template {
         match code {
             "ols" => Some(Template::Ols),
             "azure" => Some(Template::Azure),
+            "invitation" => Some(Template::Invitation),
+            "password_reset" => Some(Template::PasswordReset),
             _ => None,
         }
     }
@@ -35,6 +43,8 @@ impl Template {
         match self {
             Template::Ols => OLS_SUBJECT,
             Template::Azure => AZURE_SUBJECT,
+            Template::Invitation => crate::accounts::emails::INVITATION_SUBJECT,
+            Template::PasswordReset => crate::accounts::emails::RESET_SUBJECT,
         }
     }
 }
@@ -49,7 +59,7 @@ pub struct EmailFacts<'a> {
     pub expires_on: &'a str,
 }
 
-/// The plain-text body of a message.
+/// The plain-text body of an activation message.
 pub fn body(template: Template, facts: &EmailFacts<'_>) -> String {
     let intro = match template {
         Template::Ols => "Online services have been ordered under your Volume Licensing enrollment.",
@@ -57,6 +67,9 @@ pub fn body(template: Template, facts: &EmailFacts<'_>) -> String {
             "Azure has been ordered under your Volume Licensing enrollment. As its notices contact \
              you are the Azure administrator; after you activate it you can add other administrators."
         }
+        // Account emails are written by `accounts::emails`; the outbox never
+        // asks for them here, and would get the bare link if it did.
+        Template::Invitation | Template::PasswordReset => return format!("{}\n", facts.link),
     };
     format!(
         "{intro}\n\n\

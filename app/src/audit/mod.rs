@@ -1,5 +1,6 @@
 //! The audit trail: who changed what, before and after, why and when, for
-//! every contact change, permission change and operations-center decision.
+//! every contact change, permission change and operations-center decision;
+//! and, read apart, the security events of the organisation's people.
 //! Rows are only ever added (the database refuses updates and deletes).
 
 mod page;
@@ -24,14 +25,40 @@ pub struct AuditEntry {
     pub reason: Option<String>,
 }
 
-/// The caller's organisation's audit trail, newest first. VLSC administrators only.
+/// The caller's organisation's changes, newest first. VLSC administrators only.
 #[server(endpoint = "audit-trail")]
 pub async fn list_audit_trail() -> Result<Vec<AuditEntry>, AppError> {
     crate::respond(
         async {
             let (state, user) = crate::auth::ssr::signed_in().await?;
             crate::people::ssr::require_role(&user, &[crate::domain::Role::VlscAdministrator])?;
-            ssr::of_organisation(&state.db, user.organisation_id).await
+            ssr::of_organisation(&state.db, user.organisation_id, ssr::Category::Changes).await
+        }
+        .await,
+    )
+}
+
+/// The security events of the caller's organisation's people (sign-ins,
+/// invitations, passwords, sessions), newest first. VLSC administrators, and
+/// support agents for the operations organisation's own people.
+#[server(endpoint = "security-events")]
+pub async fn list_security_events() -> Result<Vec<AuditEntry>, AppError> {
+    crate::respond(
+        async {
+            let (state, user) = crate::auth::ssr::signed_in().await?;
+            crate::people::ssr::require_role(
+                &user,
+                &[
+                    crate::domain::Role::VlscAdministrator,
+                    crate::domain::Role::SupportAgent,
+                ],
+            )?;
+            ssr::of_organisation(
+                &state.db,
+                user.organisation_id,
+                ssr::Category::SecurityEvents,
+            )
+            .await
         }
         .await,
     )

@@ -20,13 +20,15 @@ pub struct Event<'a> {
     pub at: i64,
     /// The support ticket the event was done for, if any.
     pub ticket_id: Option<i64>,
+    /// A security event (sign-in, invitation, password, session) rather than a change.
+    pub security: bool,
 }
 
 /// Appends an event to the trail, inside the caller's transaction.
 pub async fn record(tx: &mut Tx, event: Event<'_>) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO audit_trail (organisation_id, enrollment_id, actor_id, action, subject, \
-         before_value, after_value, reason, at, ticket_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         before_value, after_value, reason, at, ticket_id, category) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(event.organisation_id)
     .bind(event.enrollment_id)
@@ -38,6 +40,7 @@ pub async fn record(tx: &mut Tx, event: Event<'_>) -> Result<(), AppError> {
     .bind(event.reason)
     .bind(event.at)
     .bind(event.ticket_id)
+    .bind(if event.security { "security" } else { "change" })
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -77,15 +80,30 @@ fn actor(r: &Row, organisation_id: i64) -> String {
     }
 }
 
-/// The latest 500 events of one organisation, newest first.
-pub async fn of_organisation(db: &Db, organisation_id: i64) -> Result<Vec<AuditEntry>, AppError> {
+/// Which part of the trail to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Changes,
+    SecurityEvents,
+}
+
+/// The latest 500 events of one category of one organisation, newest first.
+pub async fn of_organisation(
+    db: &Db,
+    organisation_id: i64,
+    category: Category,
+) -> Result<Vec<AuditEntry>, AppError> {
     let rows = sqlx::query_as::<_, Row>(
         "SELECT a.at, u.display_name AS actor_name, u.email AS actor_email, u.role AS actor_role, \
          u.organisation_id AS actor_organisation, a.action, a.subject, a.before_value, a.after_value, a.reason \
          FROM audit_trail a LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.organisation_id = $1 ORDER BY a.id DESC LIMIT 500",
+         WHERE a.organisation_id = $1 AND a.category = $2 ORDER BY a.id DESC LIMIT 500",
     )
     .bind(organisation_id)
+    .bind(match category {
+        Category::Changes => "change",
+        Category::SecurityEvents => "security",
+    })
     .fetch_all(db.pool())
     .await?;
     Ok(rows

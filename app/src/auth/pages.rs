@@ -17,6 +17,9 @@ pub fn SignInPage() -> impl IntoView {
         <main class="sign-in">
             <h1>"Volume Licensing portal"</h1>
             <h2>"Sign in"</h2>
+            <Show when=move || query.read().get("reset").is_some()>
+                <p role="status">"Your password is changed and every session you had is signed out. Sign in with your new password."</p>
+            </Show>
             // The server's messages, shown next to each field, replace the browser's own.
             <ActionForm action attr:novalidate=true>
                 <FormToken/>
@@ -36,6 +39,7 @@ pub fn SignInPage() -> impl IntoView {
                 <FormError error=form_error/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p><a href="/forgot-password">"Forgot your password?"</a></p>
         </main>
     }
 }

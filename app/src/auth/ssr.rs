@@ -1,6 +1,7 @@
 //! Server side of sign-in: passwords, sessions and throttling.
 
 use super::{safe_next_path, CurrentUser};
+use crate::accounts::security_log::{log_now, Action};
 use crate::domain::{EmailAddress, Role};
 use crate::error::AppError;
 use crate::state::{app_state, AppState};
@@ -10,8 +11,8 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use tower_sessions::Session;
 
-const USER_ID: &str = "user_id";
-const SIGNED_IN_AT: &str = "signed_in_at";
+/// The session record's key for the sign-in (a `user_sessions` row).
+const SIGN_IN: &str = "sign_in";
 const LAST_SEEN: &str = "last_seen";
 
 fn argon2() -> Argon2<'static> {
@@ -57,7 +58,7 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     display_name: String,
@@ -90,15 +91,6 @@ const USER_SELECT: &str = "SELECT u.id, u.email, u.display_name, u.role, u.organ
      FROM users u JOIN organisations o ON o.id = u.organisation_id \
      WHERE u.active = 1 AND ";
 
-async fn active_user_by_id(state: &AppState, id: i64) -> Result<Option<UserRow>, AppError> {
-    Ok(
-        sqlx::query_as::<_, UserRow>(&format!("{USER_SELECT} u.id = $1"))
-            .bind(id)
-            .fetch_optional(state.db.pool())
-            .await?,
-    )
-}
-
 async fn active_user_by_email(state: &AppState, email: &str) -> Result<Option<UserRow>, AppError> {
     Ok(
         sqlx::query_as::<_, UserRow>(&format!("{USER_SELECT} u.email = $1"))
@@ -108,34 +100,54 @@ async fn active_user_by_email(state: &AppState, email: &str) -> Result<Option<Us
     )
 }
 
-/// The signed-in user of this request, or `None`. A session past its absolute
-/// lifetime, or of a user since deactivated, is ended here.
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+#[derive(sqlx::FromRow)]
+struct SignInRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    started_at: i64,
+    last_active_at: i64,
+}
+
+/// The signed-in user of this request and the id of their sign-in, or `None`.
+/// A sign-in ended elsewhere (signed out from another session, a password
+/// change or reset, a deactivation) or past its absolute lifetime is ended
+/// here: one query per request, so it holds on every portal instance at once.
+pub async fn current_sign_in() -> Result<Option<(CurrentUser, i64)>, AppError> {
     let state = app_state()?;
     let session = session().await?;
-    let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(session_error)? else {
+    let Some(sign_in) = session.get::<i64>(SIGN_IN).await.map_err(session_error)? else {
         return Ok(None);
     };
-    let signed_in_at = session
-        .get::<i64>(SIGNED_IN_AT)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(0);
+    let row = sqlx::query_as::<_, SignInRow>(
+        "SELECT u.id, u.email, u.display_name, u.role, u.organisation_id, o.name AS organisation_name, \
+         u.password_hash, s.started_at, s.last_active_at \
+         FROM user_sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
+         WHERE s.id = $1 AND s.ended_at IS NULL AND u.active = 1",
+    )
+    .bind(sign_in)
+    .fetch_optional(state.db.pool())
+    .await?;
+    let now = state.now_unix();
     let lifetime = state.session_absolute_lifetime.as_secs() as i64;
-    if state.now_unix() - signed_in_at >= lifetime {
-        session.flush().await.map_err(session_error)?;
-        return Ok(None);
-    }
-    match active_user_by_id(&state, user_id).await? {
-        Some(row) => {
+    match row {
+        Some(row) if now - row.started_at < lifetime => {
+            crate::accounts::sessions::touch(&state.db, sign_in, row.last_active_at, now).await?;
             keep_alive(&state, &session).await?;
-            Ok(Some(row.into_current_user(state.demo_mailbox)?))
+            Ok(Some((
+                row.user.into_current_user(state.demo_mailbox)?,
+                sign_in,
+            )))
         }
-        None => {
+        _ => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
         }
     }
+}
+
+/// The signed-in user of this request, or `None`.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    Ok(current_sign_in().await?.map(|(user, _)| user))
 }
 
 /// Pushes the idle expiry forward. The session is written at most every quarter
@@ -175,7 +187,7 @@ pub async fn signed_in() -> Result<(AppState, CurrentUser), AppError> {
 
 /// Where sign-in attempts come from, for throttling: the address the edge
 /// worked out (see `ClientAddress`).
-fn client_address() -> String {
+pub(crate) fn client_address() -> String {
     use crate::state::ClientAddress;
     leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<ClientAddress>().copied())
@@ -194,7 +206,20 @@ async fn recent_failures(state: &AppState, key: &str) -> Result<i64, AppError> {
     .await?)
 }
 
-async fn record_failure(state: &AppState, keys: &[&str]) -> Result<(), AppError> {
+/// Whether any of `keys` (an account, an address) has had too many failures
+/// in the window.
+pub(crate) async fn is_throttled(state: &AppState, keys: &[&str]) -> Result<bool, AppError> {
+    let limit = i64::from(state.sign_in_limits.max_failures);
+    for key in keys {
+        if recent_failures(state, key).await? >= limit {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Records a failed attempt against each of `keys`.
+pub(crate) async fn record_failure(state: &AppState, keys: &[&str]) -> Result<(), AppError> {
     let now = state.now_unix();
     let expired = now - state.sign_in_limits.window.as_secs() as i64;
     let mut tx = state.db.begin().await?;
@@ -222,25 +247,32 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
     }
     let account_key = format!("account:{}", email.as_str());
     let address_key = format!("address:{}", client_address());
-    let limit = i64::from(state.sign_in_limits.max_failures);
-    if recent_failures(&state, &account_key).await? >= limit
-        || recent_failures(&state, &address_key).await? >= limit
-    {
+    let user = active_user_by_email(&state, email.as_str()).await?;
+    if is_throttled(&state, &[&account_key, &address_key]).await? {
+        if let Some(user) = &user {
+            log_now(&state, &user_ref(user), Action::SignInThrottled, None).await?;
+        }
         return Err(AppError::TooManyAttempts);
     }
-
-    let user = active_user_by_email(&state, email.as_str()).await?;
     // An unknown email is checked against a decoy hash so both answers take as long.
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.decoy_password_hash.to_string());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password_matches(&password, &hash)).await?;
+    let matches = verify_password_off_thread(password.to_owned(), hash).await?;
     let user = match (user, matches) {
         (Some(user), true) => user,
-        _ => {
+        (user, _) => {
             record_failure(&state, &[&account_key, &address_key]).await?;
+            if let Some(user) = &user {
+                log_now(
+                    &state,
+                    &user_ref(user),
+                    Action::SignInFailed,
+                    Some("wrong password".into()),
+                )
+                .await?;
+            }
             return Err(AppError::BadCredentials);
         }
     };
@@ -249,18 +281,36 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
         .bind(&account_key)
         .execute(state.db.writer())
         .await?;
+    establish(&state, &user_ref(&user)).await?;
+    crate::redirect(&safe_next_path(next))?;
+    Ok(())
+}
+
+/// The person a security event is about.
+pub(crate) fn user_ref(user: &UserRow) -> crate::accounts::security_log::Person {
+    crate::accounts::security_log::Person {
+        id: user.id,
+        organisation_id: user.organisation_id,
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+    }
+}
+
+/// Signs `person` in on this request's session: a new session id (an id
+/// planted before sign-in is worthless), a new sign-in row, a new
+/// anti-forgery token, and the event in the audit trail.
+pub(crate) async fn establish(
+    state: &AppState,
+    person: &crate::accounts::security_log::Person,
+) -> Result<i64, AppError> {
+    let now = state.now_unix();
+    let sign_in = crate::accounts::sessions::start(&state.db, person.id, now).await?;
     let session = session().await?;
-    // A new id at sign-in, so that an id planted before sign-in is worthless.
     session.cycle_id().await.map_err(session_error)?;
     session
-        .insert(USER_ID, user.id)
+        .insert(SIGN_IN, sign_in)
         .await
         .map_err(session_error)?;
-    session
-        .insert(SIGNED_IN_AT, state.now_unix())
-        .await
-        .map_err(session_error)?;
-    // A new anti-forgery token too: one seen before sign-in is worth nothing after.
     session
         .insert(
             crate::shell::FORM_TOKEN_SESSION_KEY,
@@ -268,13 +318,31 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
         )
         .await
         .map_err(session_error)?;
-    crate::redirect(&safe_next_path(next))?;
-    Ok(())
+    log_now(state, person, Action::SignedIn, None).await?;
+    Ok(sign_in)
+}
+
+/// Verifies a password against a stored hash on the blocking pool.
+pub(crate) async fn verify_password_off_thread(
+    password: String,
+    hash: String,
+) -> Result<bool, AppError> {
+    Ok(tokio::task::spawn_blocking(move || password_matches(&password, &hash)).await?)
 }
 
 /// Deletes the session on the server and sends the browser to the sign-in page.
 pub async fn sign_out() -> Result<(), AppError> {
+    let state = app_state()?;
     let session = session().await?;
+    if let Some(sign_in) = session.get::<i64>(SIGN_IN).await.map_err(session_error)? {
+        sqlx::query(
+            "UPDATE user_sessions SET ended_at = $1, ended_reason = 'signed out' WHERE id = $2 AND ended_at IS NULL",
+        )
+        .bind(state.now_unix())
+        .bind(sign_in)
+        .execute(state.db.writer())
+        .await?;
+    }
     session.flush().await.map_err(session_error)?;
     crate::redirect("/sign-in")?;
     Ok(())

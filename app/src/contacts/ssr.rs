@@ -295,6 +295,7 @@ pub async fn submit(
             reason: Some(v.reason.clone()),
             at: now,
             ticket_id: None,
+            security: false,
         },
     )
     .await?;
@@ -503,6 +504,7 @@ async fn apply_to_emsl(
             reason: Some(change.reason.clone()),
             at: now,
             ticket_id: None,
+            security: false,
         },
     )
     .await?;
@@ -598,6 +600,7 @@ pub async fn decide(
             reason: Some(comment.clone()),
             at: now,
             ticket_id: None,
+            security: false,
         },
     )
     .await?;

@@ -1,51 +1,9 @@
-//! The VLSC administrator's forms on the People page.
+//! The VLSC administrator's forms on each row of the People page.
 
-use super::{AddPerson, ChangeReservationPermission, DeactivatePerson, Person};
+use super::{ChangeReservationPermission, DeactivatePerson, Person};
 use crate::domain::Role;
 use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
-
-/// Adds a portal user: a VLSC administrator, an OLA or an OSM.
-#[component]
-pub fn AddPersonForm(action: ServerAction<AddPerson>) -> impl IntoView {
-    let (error, form_error) = action_errors(action);
-    view! {
-        <h2>"Add a person"</h2>
-        <ActionForm action attr:novalidate=true attr:class="stacked">
-            <FormToken/>
-            <div class="field">
-                <label for="person-name">"Name"</label>
-                <input id="person-name" name="display_name"/>
-                <FieldError error field="display_name"/>
-            </div>
-            <div class="field">
-                <label for="person-email">"Email"</label>
-                <input id="person-email" name="email" type="email"/>
-                <FieldError error field="email"/>
-            </div>
-            <div class="field">
-                <label for="person-role">"Role"</label>
-                <select id="person-role" name="role">
-                    <option value="">"Choose a role"</option>
-                    {[Role::OnlineAdministrator, Role::OnlineServicesManager, Role::VlscAdministrator]
-                        .into_iter()
-                        .map(|r| view! { <option value=r.code()>{r.label()}</option> })
-                        .collect_view()}
-                </select>
-                <FieldError error field="role"/>
-            </div>
-            <div class="field">
-                <label for="person-password">"First password"</label>
-                <input id="person-password" name="password" type="password" autocomplete="new-password"/>
-                <p class="hint">"At least 12 characters; tell it to the person yourself."</p>
-                <FieldError error field="password"/>
-            </div>
-            <FormError error=form_error/>
-            <button type="submit" disabled=move || action.pending().get()>"Add person"</button>
-        </ActionForm>
-    }
-}
 
 /// One person's row: their status, their reservation permissions and what the
 /// administrator may do about them.

@@ -1,112 +1,18 @@
-//! A VLSC administrator's management of the organisation's people: adding
-//! portal users (OLAs among them), deactivating them, and granting or revoking
+//! A VLSC administrator's management of the organisation's people (who come
+//! in by invitation, see `accounts::invitations`): deactivating them (removing
+//! an OLA is this), and granting or revoking
 //! an OSM's manage-reservation permission per enrollment (R3, R7). Every change
 //! is written to the audit trail in its own transaction. Server only.
 
 use crate::audit::ssr::{record, Event};
-use crate::auth::ssr::hash_password_off_thread;
 use crate::auth::CurrentUser;
-use crate::domain::{EmailAddress, PersonName, Role};
+use crate::domain::{EmailAddress, Role};
 use crate::enrollments::ssr::visible;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The roles a VLSC administrator may give.
-const GRANTABLE: [Role; 3] = [
-    Role::VlscAdministrator,
-    Role::OnlineAdministrator,
-    Role::OnlineServicesManager,
-];
-
 fn require_administrator(user: &CurrentUser) -> Result<(), AppError> {
     super::ssr::require_role(user, &[Role::VlscAdministrator])
-}
-
-/// Checks a first password: 12 to 128 characters.
-pub fn check_new_password(password: &str) -> Result<(), String> {
-    let n = password.chars().count();
-    if n < 12 {
-        return Err("Choose a first password of at least 12 characters.".into());
-    }
-    if n > 128 {
-        return Err("A password has at most 128 characters.".into());
-    }
-    Ok(())
-}
-
-/// A user to add, as the form submits it.
-#[derive(Debug, Clone, Copy)]
-pub struct NewPerson<'a> {
-    pub display_name: &'a str,
-    pub email: &'a str,
-    pub role: &'a str,
-    pub password: &'a str,
-}
-
-/// Adds a portal user to the administrator's organisation. Submitting the
-/// same person again (a double click) changes nothing.
-pub async fn add(
-    state: &AppState,
-    admin: &CurrentUser,
-    person: NewPerson<'_>,
-) -> Result<(), AppError> {
-    require_administrator(admin)?;
-    let name =
-        PersonName::parse(person.display_name).map_err(|m| AppError::invalid("display_name", m))?;
-    let email = EmailAddress::parse(person.email).map_err(|m| AppError::invalid("email", m))?;
-    let role = Role::parse(person.role.trim())
-        .ok()
-        .filter(|r| GRANTABLE.contains(r))
-        .ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
-    check_new_password(person.password).map_err(|m| AppError::invalid("password", m))?;
-    if let Some((org, existing_role, active)) = sqlx::query_as::<_, (i64, String, i64)>(
-        "SELECT organisation_id, role, active FROM users WHERE email = $1",
-    )
-    .bind(email.as_str())
-    .fetch_optional(state.db.pool())
-    .await?
-    {
-        if org == admin.organisation_id && existing_role == role.code() && active == 1 {
-            return Ok(());
-        }
-        return Err(AppError::invalid(
-            "email",
-            "This email cannot be used: it already belongs to a portal account. Choose another email.",
-        ));
-    }
-    let hash = hash_password_off_thread(person.password.to_string()).await?;
-    let now = state.now_unix();
-    let mut tx = state.db.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO users (organisation_id, email, display_name, role, password_hash, active) \
-         VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(admin.organisation_id)
-    .bind(email.as_str())
-    .bind(name.as_str())
-    .bind(role.code())
-    .bind(hash)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        // A twin request added them first.
-        return Ok(());
-    }
-    record(
-        &mut tx,
-        Event {
-            organisation_id: Some(admin.organisation_id),
-            actor_id: Some(admin.id),
-            action: "Portal user added",
-            subject: format!("{} <{}>", name.as_str(), email.as_str()),
-            after: Some(role.label().into()),
-            at: now,
-            ..Event::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 async fn member(
@@ -158,6 +64,14 @@ pub async fn deactivate(
         // A twin request deactivated them first.
         return Ok(());
     }
+    crate::accounts::sessions::end_all_but(
+        &mut tx,
+        id,
+        None,
+        crate::accounts::sessions::EndReason::Deactivated,
+        state.now_unix(),
+    )
+    .await?;
     record(
         &mut tx,
         Event {
@@ -272,20 +186,4 @@ pub async fn enrollment_numbers(
     .bind(admin.organisation_id)
     .fetch_all(state.db.pool())
     .await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_first_password_has_12_to_128_characters() {
-        assert!(check_new_password("short")
-            .unwrap_err()
-            .contains("at least 12"));
-        assert!(check_new_password(&"x".repeat(129))
-            .unwrap_err()
-            .contains("at most 128"));
-        assert!(check_new_password("twelve chars").is_ok());
-    }
 }

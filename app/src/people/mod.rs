@@ -74,29 +74,6 @@ pub async fn list_organisations() -> Result<Vec<OrganisationSummary>, AppError> 
     )
 }
 
-/// Adds a portal user to the caller's organisation. VLSC administrators only.
-#[server(endpoint = "add-person")]
-pub async fn add_person(
-    display_name: String,
-    email: String,
-    role: String,
-    password: String,
-) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let person = management::NewPerson {
-                display_name: &display_name,
-                email: &email,
-                role: &role,
-                password: &password,
-            };
-            management::add(&state, &user, person).await
-        }
-        .await,
-    )
-}
-
 /// Deactivates a user of the caller's organisation (removing an OLA is this).
 /// VLSC administrators only.
 #[server(endpoint = "deactivate-person")]

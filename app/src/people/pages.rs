@@ -1,6 +1,6 @@
-use super::admin_forms::{AddPersonForm, PersonRow};
+use super::admin_forms::PersonRow;
 use super::{
-    list_customers, list_organisations, list_people, organisation_enrollment_numbers, AddPerson,
+    list_customers, list_organisations, list_people, organisation_enrollment_numbers,
     ChangeReservationPermission, DeactivatePerson, OrganisationSummary,
 };
 use crate::error::AppError;
@@ -14,21 +14,14 @@ fn Refusal(error: AppError) -> impl IntoView {
     view! { <p class="form-error" role="alert">{error.to_string()}</p> }
 }
 
-/// The organisation's portal users (VLSC administrators): add people, remove
+/// The organisation's portal users (VLSC administrators): invite people, remove
 /// OLAs, deactivate users, grant and revoke the manage-reservation permission.
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    let add = ServerAction::<AddPerson>::new();
     let deactivate = ServerAction::<DeactivatePerson>::new();
     let permission = ServerAction::<ChangeReservationPermission>::new();
     let people = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                deactivate.version().get(),
-                permission.version().get(),
-            )
-        },
+        move || (deactivate.version().get(), permission.version().get()),
         |_| async { (list_people().await, organisation_enrollment_numbers().await) },
     );
     let row_error = Signal::derive(move || {
@@ -58,7 +51,7 @@ pub fn PeoplePage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <AddPersonForm action=add/>
+                        <crate::accounts::InvitationsSection/>
                         <p><a href="/audit">"Audit trail of your organisation"</a></p>
                     }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <Refusal error/> }.into_any(),
@@ -104,16 +97,28 @@ pub fn CustomersPage() -> impl IntoView {
     }
 }
 
-/// Every customer organisation (support and ROC).
+/// Every customer organisation (support and ROC). Support also invites an
+/// organisation's first administrator here.
 #[component]
 pub fn OrganisationsPage() -> impl IntoView {
+    let crate::shell::CurrentUserResource(user) = expect_context();
     let organisations = Resource::new(|| (), |_| list_organisations());
     view! {
         <Title text="Organisations · Volume Licensing portal"/>
         <h1>"Organisations"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                view! { <OrganisationList caption="Customer organisations" organisations=organisations.await/> }
+                let organisations = organisations.await;
+                let support = matches!(user.await, Ok(Some(u)) if u.role == crate::domain::Role::SupportAgent);
+                let invite = match (&organisations, support) {
+                    (Ok(list), true) => Some(view! { <crate::accounts::InvitationsSection organisations=list.clone()/> }),
+                    _ => None,
+                };
+                view! {
+                    <OrganisationList caption="Customer organisations" organisations/>
+                    {invite}
+                    {support.then(|| view! { <p><a href="/audit">"Security events of your organisation's people"</a></p> })}
+                }
             })}
         </Suspense>
     }

@@ -81,6 +81,7 @@ fn Header(user: CurrentUser) -> impl IntoView {
             <div class="who">
                 <span class="who-name">{user.display_name.clone()}</span>
                 <span class="who-role">{user.role.label()}</span>
+                <A href="/account">"Your account"</A>
                 <SignOutButton/>
             </div>
         </header>

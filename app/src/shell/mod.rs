@@ -14,6 +14,7 @@ pub use form_token::{FormToken, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SES
 pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
+use crate::accounts::{AccountPage, ForgotPasswordPage, InvitationPage, ResetPasswordPage};
 use crate::activation::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
 use crate::audit::AuditPage;
 use crate::auth::SignInPage;
@@ -69,6 +70,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/invitation/:token") view=InvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/activate/:token") view=ActivatePage ssr=SsrMode::Async/>
                 <Route path=path!("/activate/:token/confirm") view=ActivateConfirmPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
@@ -85,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("changes/:reference") view=ChangePage ssr=SsrMode::Async/>
                     <Route path=path!("roc-queue") view=RocQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("support") view=SupportConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("support/remap") view=RemapPage ssr=SsrMode::Async/>
                     <Route path=path!("support/tickets/:id") view=TicketPage ssr=SsrMode::Async/>

@@ -295,19 +295,101 @@ fn matrix() -> Vec<Row> {
         ),
         // People management and the audit trail: the VLSC administrator's.
         untargeted("/api/audit-trail", none, "U AFFF F FF"),
+        // Support reads its own organisation's security events (its agents').
+        untargeted("/api/security-events", none, "U AFFF F AF"),
         untargeted("/api/people", none, "U AFFF F FF"),
         untargeted("/api/organisation-enrollments", none, "U AFFF F FF"),
+        // Invitations: the organisation's administrators invite; support
+        // invites a customer organisation's first administrator (Northwind
+        // has one already, so support's call is refused as invalid input).
         untargeted(
-            "/api/add-person",
+            "/api/invite-person",
             |c| {
                 vec![
                     ("display_name", "Matrix Person".into()),
                     ("email", format!("{}@contoso.example", c.key)),
                     ("role", "ola".into()),
-                    ("password", "a long first password".into()),
                 ]
             },
             "U AFFF F FF",
+        ),
+        untargeted(
+            "/api/invite-first-administrator",
+            |c| {
+                vec![
+                    ("organisation", c.ctx.other_organisation.to_string()),
+                    ("display_name", "Matrix Person".into()),
+                    ("email", format!("{}@northwind.example", c.key)),
+                ]
+            },
+            "U FFFF F AF",
+        ),
+        untargeted("/api/invitations", none, "U AFFF F AF"),
+        row(
+            "/api/resend-invitation",
+            |c| vec![("id", c.pick(&c.ctx.invitation))],
+            "U AFFF F AF",
+            "U NFFF F AF",
+        ),
+        row(
+            "/api/withdraw-invitation",
+            |c| vec![("id", c.pick(&c.ctx.invitation))],
+            "U AFFF F AF",
+            "U NFFF F AF",
+        ),
+        // Links by email, your own password and sessions: anyone holding the
+        // link; anyone signed in, for themselves.
+        untargeted(
+            "/api/invitation",
+            |_| vec![("token", "k1.00".into())],
+            "A AAAA A AA",
+        ),
+        untargeted(
+            "/api/accept-invitation",
+            |_| {
+                vec![
+                    ("token", "k1.00".into()),
+                    ("password", "a long new password".into()),
+                ]
+            },
+            "A AAAA A AA",
+        ),
+        untargeted(
+            "/api/forgot-password",
+            |c| vec![("email", c.email.into())],
+            "A AAAA A AA",
+        ),
+        untargeted(
+            "/api/reset-link",
+            |_| vec![("token", "k1.00".into())],
+            "A AAAA A AA",
+        ),
+        untargeted(
+            "/api/reset-password",
+            |_| {
+                vec![
+                    ("token", "k1.00".into()),
+                    ("password", "a long new password".into()),
+                ]
+            },
+            "A AAAA A AA",
+        ),
+        untargeted(
+            "/api/change-password",
+            // A wrong current password: the matrix's callers keep theirs.
+            |_| {
+                vec![
+                    ("current_password", "not the current one".into()),
+                    ("new_password", "a long new password".into()),
+                ]
+            },
+            "U AAAA A AA",
+        ),
+        untargeted("/api/my-sessions", none, "U AAAA A AA"),
+        untargeted(
+            "/api/end-session",
+            |_| vec![("id", "0".into())],
+            "U AAAA A AA",
         ),
         row(
             "/api/deactivate-person",
@@ -510,6 +592,10 @@ pub(crate) struct Ctx {
     pub(crate) reference: [String; 2],
     /// Support tickets (resends).
     pub(crate) ticket: [String; 2],
+    /// Pending invitations of a VLSC administrator, one per organisation.
+    pub(crate) invitation: [String; 2],
+    /// The other customer organisation's id.
+    pub(crate) other_organisation: i64,
 }
 
 async fn ok_text(response: reqwest::Response, what: &str) -> String {
@@ -608,8 +694,34 @@ pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
         .await;
         ticket.push(body.trim().to_string());
     }
+    let mut invitation = Vec::new();
+    for (admin, email) in [
+        ("admin@contoso.example", "invited@contoso.example"),
+        (OTHER_ADMIN, "invited@northwind.example"),
+    ] {
+        let cookie = app.signed_in(admin).await;
+        let fields = [
+            ("display_name", "Ivy Invited"),
+            ("email", email),
+            ("role", "vlsc_admin"),
+        ];
+        ok_text(
+            app.call_with("/api/invite-person", &fields, &cookie).await,
+            "an invitation for the ground",
+        )
+        .await;
+        let pending: Vec<app::accounts::PendingInvitation> = app
+            .call("/api/invitations", Some(&cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        invitation.push(pending[0].id.to_string());
+    }
     let today = app.clock.now_date();
     Ctx {
+        invitation: invitation.try_into().unwrap(),
+        other_organisation: f.other.customer_id,
         today: format_date(today),
         in_30_days: format_date(today + Duration::days(30)),
         token,

@@ -386,7 +386,7 @@ async fn a_body_over_the_limit_is_refused_unread(backend: Backend) {
     assert_eq!(r.status(), StatusCode::OK);
     let r = post(
         &app,
-        "/api/add-person",
+        "/api/invite-person",
         &cookie,
         &[("sec-fetch-site", "same-origin")],
         &huge,

@@ -166,19 +166,103 @@ fn functions() -> Vec<Function> {
             &["product_2", "quantity_2", "product_3", "quantity_3"],
         ),
         f("/api/audit-trail", User(ADMIN), none, &[]),
+        f("/api/security-events", User(SUPPORT), none, &[]),
         f("/api/people", User(ADMIN), none, &[]),
         f("/api/organisation-enrollments", User(ADMIN), none, &[]),
         f(
-            "/api/add-person",
+            "/api/invite-person",
             User(ADMIN),
             |_, key| {
                 vec![
                     ("display_name", "Olga Admin".into()),
                     ("email", format!("{key}@contoso.example")),
                     ("role", "ola".into()),
-                    ("password", "a long first password".into()),
                 ]
             },
+            &[],
+        ),
+        f(
+            "/api/invite-first-administrator",
+            User(SUPPORT),
+            |c, key| {
+                vec![
+                    ("organisation", c.other_organisation.to_string()),
+                    ("display_name", "Fiona First".into()),
+                    ("email", format!("{key}@northwind.example")),
+                ]
+            },
+            &[],
+        ),
+        f("/api/invitations", User(ADMIN), none, &[]),
+        f(
+            "/api/resend-invitation",
+            User(ADMIN),
+            |c, _| vec![("id", c.invitation[0].clone())],
+            &[],
+        ),
+        f(
+            "/api/invitation",
+            Anonymous,
+            |_, _| vec![("token", "k1.00".into())],
+            &[],
+        ),
+        f(
+            "/api/accept-invitation",
+            Anonymous,
+            |_, _| {
+                vec![
+                    ("token", "k1.00".into()),
+                    ("password", "a long new password".into()),
+                ]
+            },
+            &[],
+        ),
+        f(
+            "/api/forgot-password",
+            Anonymous,
+            |_, _| vec![("email", "nobody@contoso.example".into())],
+            &[],
+        ),
+        f(
+            "/api/reset-link",
+            Anonymous,
+            |_, _| vec![("token", "k1.00".into())],
+            &[],
+        ),
+        f(
+            "/api/reset-password",
+            Anonymous,
+            |_, _| {
+                vec![
+                    ("token", "k1.00".into()),
+                    ("password", "a long new password".into()),
+                ]
+            },
+            &[],
+        ),
+        f(
+            "/api/change-password",
+            User(ADMIN),
+            |_, _| {
+                vec![
+                    ("current_password", PASSWORD.into()),
+                    ("new_password", "a long new password".into()),
+                ]
+            },
+            &[],
+        ),
+        f("/api/my-sessions", User(ADMIN), none, &[]),
+        f(
+            "/api/end-session",
+            User(ADMIN),
+            |_, _| vec![("id", "0".into())],
+            &[],
+        ),
+        // Last of the invitations: withdrawing ends the invitation.
+        f(
+            "/api/withdraw-invitation",
+            User(ADMIN),
+            |c, _| vec![("id", c.invitation[0].clone())],
             &[],
         ),
         f(

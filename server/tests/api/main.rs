@@ -4,6 +4,7 @@
 mod fixture;
 mod helpers;
 
+mod accounts;
 mod activation;
 mod authorisation;
 mod contact_changes;
