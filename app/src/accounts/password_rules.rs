@@ -124,7 +124,7 @@ mod tests {
             "all lowercase words here",
             "    spaces around    ",
             "ünïcödé pässwörd",
-            "日本語のパスワードです",
+            "日本語のパスワードですよね",
             "tab\tand\u{1F600}emoji mixed",
         ] {
             assert!(check(password, OWNER).is_ok(), "{password:?}");
