@@ -95,6 +95,10 @@ pub struct AppState {
     /// The keys activation links are made with; they come from the portal's
     /// configuration, never from the database.
     pub link_keys: Arc<crate::activation::link::LinkKeys>,
+    /// Whether VLSC administrators, support agents and ROC operators must set
+    /// up two-step sign-in before they are signed in. Always on in a running
+    /// portal; tests of other features turn it off for their own users.
+    pub require_two_step: bool,
 }
 
 /// The address a request came from: the peer's, or, when the peer is one of

@@ -44,6 +44,10 @@ pub struct Settings {
     /// A production deployment (`PORTAL_ENV=production`, or an https public URL):
     /// the portal refuses to start without its link keys instead of making some.
     pub production: bool,
+    /// Whether VLSC administrators, support agents and ROC operators must use
+    /// two-step sign-in. Not read from the environment: always on in a running
+    /// portal; only code (the tests of other features) may turn it off.
+    pub require_two_step: bool,
 }
 
 impl Settings {
@@ -95,6 +99,7 @@ impl Settings {
             activation_link_keys: lookup("ACTIVATION_LINK_KEYS").filter(|v| !v.is_empty()),
             activation_link_key_file: get("ACTIVATION_LINK_KEY_FILE", "data/activation-link.keys"),
             production,
+            require_two_step: true,
             sign_in_max_failures: max_failures.parse().map_err(|_| {
                 format!("SIGN_IN_MAX_FAILURES_PER_MINUTE {max_failures:?} is not a whole number")
             })?,

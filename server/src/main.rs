@@ -56,6 +56,18 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             db.close().await;
             Ok(())
         }
+        "two-step-code" => {
+            // The current code of a two-step secret (the demo's are in the README).
+            let secret = std::env::args()
+                .nth(2)
+                .ok_or("usage: server two-step-code SECRET")?
+                .replace(' ', "");
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let code = app::accounts::two_step::code_at(&secret, now)
+                .map_err(|_| "that is not a two-step secret (base32, 26 characters or more)")?;
+            println!("{code}");
+            Ok(())
+        }
         "generate-large" => {
             let db = startup::open_database(&settings)
                 .await
@@ -96,7 +108,7 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             bench_contacts::run(settings, count).await
         }
         other => Err(format!(
-            "unknown command {other:?}; use serve, migrate, seed-demo, generate-large, bench, bench-activation or bench-cicr"
+            "unknown command {other:?}; use serve, migrate, seed-demo, two-step-code, generate-large, bench, bench-activation or bench-cicr"
         )),
     }
 }

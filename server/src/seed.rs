@@ -10,6 +10,25 @@ use app::AppError;
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "Demo-portal-2026";
 
+/// The two-step sign-in secrets of the demo's privileged accounts (printed in
+/// the README): `server two-step-code SECRET` prints the current code, so a
+/// tester needs no phone.
+pub const DEMO_TWO_STEP_SECRETS: [(&str, &str); 4] = [
+    ("admin@contoso.example", "DEMOADMINCONTOSOTWOSTEPSECRET234"),
+    (
+        "support@vl-operations.example",
+        "DEMOSUPPORTAGENTTWOSTEPSECRET234",
+    ),
+    (
+        "roc@vl-operations.example",
+        "DEMOROCOPERATORTWOSTEPSECRET2345",
+    ),
+    (
+        "admin@northwind.example",
+        "DEMOADMINNORTHWINDTWOSTEPSECRET2",
+    ),
+];
+
 /// A demo account: role, email and name.
 pub struct DemoAccount {
     pub role: Role,
@@ -106,6 +125,17 @@ pub async fn seed_demo_at(db: &Db, now: time::OffsetDateTime) -> Result<(), AppE
         },
     )
     .await?;
+    let enrolled_at = now.unix_timestamp();
+    for (email, secret) in DEMO_TWO_STEP_SECRETS {
+        sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_enabled_at = $2 WHERE email = $3 AND totp_secret IS NULL",
+        )
+        .bind(secret)
+        .bind(enrolled_at)
+        .bind(email)
+        .execute(db.writer())
+        .await?;
+    }
     let parties = DemoParties {
         contoso,
         northwind,

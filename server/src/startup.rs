@@ -87,6 +87,7 @@ impl Application {
             demo_mailbox: settings.smtp_url.is_none(),
             decoy_password_hash: decoy,
             link_keys: Arc::new(link_keys),
+            require_two_step: settings.require_two_step,
         };
         let mailer = match &settings.smtp_url {
             Some(url) => Mailer::Smtp(

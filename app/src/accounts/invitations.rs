@@ -34,18 +34,32 @@ fn forbidden() -> AppError {
     AppError::Forbidden("Only your organisation's VLSC administrators can invite people.".into())
 }
 
-/// Invites a person to the administrator's own organisation.
+/// The roles support agents may invite colleagues to, in their own organisation.
+pub const SUPPORT_INVITES: [Role; 2] = [Role::SupportAgent, Role::RocOperator];
+
+/// The roles `inviter` may invite people to, in their own organisation.
+pub fn invitable_roles(inviter: Role) -> &'static [Role] {
+    match inviter {
+        Role::VlscAdministrator => &ADMINISTRATOR_INVITES,
+        Role::SupportAgent => &SUPPORT_INVITES,
+        _ => &[],
+    }
+}
+
+/// Invites a person to the inviter's own organisation: a VLSC administrator
+/// their organisation's people, a support agent their colleagues.
 pub async fn invite(
     state: &AppState,
     admin: &CurrentUser,
     new: NewInvitation<'_>,
 ) -> Result<(), AppError> {
-    if admin.role != Role::VlscAdministrator {
+    let allowed = invitable_roles(admin.role);
+    if allowed.is_empty() {
         return Err(forbidden());
     }
     let role = Role::parse(new.role.trim())
         .ok()
-        .filter(|r| ADMINISTRATOR_INVITES.contains(r))
+        .filter(|r| allowed.contains(r))
         .ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
     send(state, admin, admin.organisation_id, new, role).await
 }
@@ -217,7 +231,10 @@ const INVITATION_SELECT: &str =
 fn may_manage(user: &CurrentUser, invitation: &InvitationRow) -> bool {
     match user.role {
         Role::VlscAdministrator => user.organisation_id == invitation.organisation_id,
-        Role::SupportAgent => invitation.role == Role::VlscAdministrator.code(),
+        Role::SupportAgent => {
+            invitation.role == Role::VlscAdministrator.code()
+                || user.organisation_id == invitation.organisation_id
+        }
         _ => false,
     }
 }
@@ -253,8 +270,10 @@ pub async fn list_pending(
         }
         Role::SupportAgent => {
             sqlx::query_as::<_, InvitationRow>(&format!(
-                "{INVITATION_SELECT} WHERE i.role = 'vlsc_admin' AND i.status = 'pending' ORDER BY i.id DESC LIMIT 500"
+                "{INVITATION_SELECT} WHERE (i.role = 'vlsc_admin' OR i.organisation_id = $1) \
+                 AND i.status = 'pending' ORDER BY i.id DESC LIMIT 500"
             ))
+            .bind(user.organisation_id)
             .fetch_all(state.db.pool())
             .await?
         }

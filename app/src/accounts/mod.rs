@@ -12,14 +12,19 @@ mod pages;
 pub mod password_rules;
 #[cfg(feature = "ssr")]
 pub mod reset;
+mod second_step;
 #[cfg(feature = "ssr")]
 pub mod security_log;
 #[cfg(feature = "ssr")]
 pub mod sessions;
+#[cfg(feature = "ssr")]
+pub mod two_step;
 
 pub use pages::{
-    AccountPage, ForgotPasswordPage, InvitationPage, InvitationsSection, ResetPasswordPage,
+    AccountPage, ForgotPasswordPage, InvitationPage, InvitationsSection, RecoveryCodesPage,
+    ResetPasswordPage, SignInCodePage, TwoStepPage,
 };
+pub use second_step::*;
 
 use crate::domain::Role;
 use crate::error::AppError;

@@ -32,6 +32,9 @@ pub enum Action {
     PasswordResetRequested,
     PasswordReset,
     SessionsEnded,
+    TwoStepEnabled,
+    TwoStepReset,
+    RecoveryCodeUsed,
 }
 
 impl Action {
@@ -49,6 +52,9 @@ impl Action {
             Action::PasswordResetRequested => "Password reset requested",
             Action::PasswordReset => "Password reset",
             Action::SessionsEnded => "Sessions ended",
+            Action::TwoStepEnabled => "Two-step sign-in turned on",
+            Action::TwoStepReset => "Two-step sign-in reset",
+            Action::RecoveryCodeUsed => "Signed in with a recovery code",
         }
     }
 }

@@ -66,6 +66,7 @@ pub(crate) struct UserRow {
     organisation_id: i64,
     organisation_name: String,
     password_hash: String,
+    totp_enabled_at: Option<i64>,
 }
 
 impl UserRow {
@@ -87,7 +88,7 @@ impl UserRow {
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.email, u.display_name, u.role, u.organisation_id, \
-     o.name AS organisation_name, u.password_hash \
+     o.name AS organisation_name, u.password_hash, u.totp_enabled_at \
      FROM users u JOIN organisations o ON o.id = u.organisation_id \
      WHERE u.active = 1 AND ";
 
@@ -120,7 +121,7 @@ pub async fn current_sign_in() -> Result<Option<(CurrentUser, i64)>, AppError> {
     };
     let row = sqlx::query_as::<_, SignInRow>(
         "SELECT u.id, u.email, u.display_name, u.role, u.organisation_id, o.name AS organisation_name, \
-         u.password_hash, s.started_at, s.last_active_at \
+         u.password_hash, u.totp_enabled_at, s.started_at, s.last_active_at \
          FROM user_sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
          WHERE s.id = $1 AND s.ended_at IS NULL AND u.active = 1",
     )
@@ -281,9 +282,131 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
         .bind(&account_key)
         .execute(state.db.writer())
         .await?;
+    let next = safe_next_path(next);
+    let role = Role::parse(&user.role).map_err(|_| AppError::Internal)?;
+    if user.totp_enabled_at.is_some() {
+        begin_pending(&state, user.id, PendingStage::Code, next).await?;
+        return crate::redirect("/sign-in/code");
+    }
+    if state.require_two_step && crate::accounts::two_step::required_for(role) {
+        begin_pending(&state, user.id, PendingStage::Enrol, next).await?;
+        return crate::redirect("/two-step");
+    }
     establish(&state, &user_ref(&user)).await?;
-    crate::redirect(&safe_next_path(next))?;
+    crate::redirect(&next)?;
     Ok(())
+}
+
+/// How long a sign-in may wait for its second step.
+const PENDING_SECONDS: i64 = 600;
+const PENDING: &str = "pending_sign_in";
+
+/// What a sign-in that passed the password still needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PendingStage {
+    /// A code from the authenticator app, or a recovery code.
+    Code,
+    /// Setting up two-step sign-in, which the role requires.
+    Enrol,
+}
+
+/// A sign-in that passed the password and waits for its second step.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: i64,
+    pub stage: PendingStage,
+    pub since: i64,
+    /// Where to go once signed in.
+    pub next: String,
+}
+
+async fn begin_pending(
+    state: &AppState,
+    user_id: i64,
+    stage: PendingStage,
+    next: String,
+) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(session_error)?;
+    session.remove_value(SIGN_IN).await.map_err(session_error)?;
+    let pending = PendingSignIn {
+        user_id,
+        stage,
+        since: state.now_unix(),
+        next,
+    };
+    session
+        .insert(PENDING, pending)
+        .await
+        .map_err(session_error)?;
+    Ok(())
+}
+
+/// The sign-in of this session waiting for its second step, if it has not
+/// waited too long.
+pub async fn pending_sign_in() -> Result<Option<PendingSignIn>, AppError> {
+    let state = app_state()?;
+    let session = session().await?;
+    let pending = session
+        .get::<PendingSignIn>(PENDING)
+        .await
+        .map_err(session_error)?;
+    Ok(pending.filter(|p| state.now_unix() - p.since < PENDING_SECONDS))
+}
+
+/// The person of a pending sign-in, if they are still active.
+pub async fn pending_person(
+    state: &AppState,
+    pending: &PendingSignIn,
+) -> Result<Option<crate::accounts::security_log::Person>, AppError> {
+    Ok(
+        sqlx::query_as::<_, UserRow>(&format!("{USER_SELECT} u.id = $1"))
+            .bind(pending.user_id)
+            .fetch_optional(state.db.pool())
+            .await?
+            .map(|u| user_ref(&u)),
+    )
+}
+
+/// Completes a pending sign-in: the person is signed in.
+pub async fn finish_pending(
+    state: &AppState,
+    person: &crate::accounts::security_log::Person,
+) -> Result<i64, AppError> {
+    let session = session().await?;
+    session.remove_value(PENDING).await.map_err(session_error)?;
+    establish(state, person).await
+}
+
+/// A value kept in this session for the next page (a secret being set up,
+/// recovery codes to show once).
+pub async fn session_value<T: serde::de::DeserializeOwned>(
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    session().await?.get::<T>(key).await.map_err(session_error)
+}
+
+/// Keeps a value in this session.
+pub async fn keep_in_session<T: serde::Serialize + Send + Sync>(
+    key: &str,
+    value: T,
+) -> Result<(), AppError> {
+    session()
+        .await?
+        .insert(key, value)
+        .await
+        .map_err(session_error)
+}
+
+/// Takes a value out of this session.
+pub async fn take_from_session<T: serde::de::DeserializeOwned>(
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    session()
+        .await?
+        .remove::<T>(key)
+        .await
+        .map_err(session_error)
 }
 
 /// The person a security event is about.

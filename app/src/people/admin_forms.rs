@@ -1,6 +1,7 @@
 //! The VLSC administrator's forms on each row of the People page.
 
 use super::{ChangeReservationPermission, DeactivatePerson, Person};
+use crate::accounts::ResetTwoStep;
 use crate::domain::Role;
 use crate::shell::FormToken;
 use leptos::prelude::*;
@@ -12,6 +13,7 @@ pub fn PersonRow(
     person: Person,
     deactivate: ServerAction<DeactivatePerson>,
     permission: ServerAction<ChangeReservationPermission>,
+    reset: ServerAction<ResetTwoStep>,
     enrollments: Vec<String>,
 ) -> impl IntoView {
     let is_osm = person.role == Role::OnlineServicesManager && person.active;
@@ -71,14 +73,26 @@ pub fn PersonRow(
             </ActionForm>
         }
     });
+    let email = person.email.clone();
+    let reset_form = (person.two_step && !person.is_you).then(|| {
+        let label = format!("Reset the two-step sign-in of {email}");
+        view! {
+            <ActionForm action=reset attr:class="inline">
+                <FormToken/>
+                <input type="hidden" name="email" value=email/>
+                <button type="submit" class="secondary" aria-label=label>"Reset two-step sign-in"</button>
+            </ActionForm>
+        }
+    });
     view! {
         <tr>
             <td>{person.display_name.clone()}</td>
             <td>{person.email.clone()}</td>
             <td>{person.role.label()}</td>
             <td>{if person.active { "Active" } else { "Deactivated" }}</td>
+            <td>{if person.two_step { "On" } else { "Off" }}</td>
             <td>{revoke_forms}{grant_form}</td>
-            <td>{deactivate_form}</td>
+            <td>{deactivate_form}{reset_form}</td>
         </tr>
     }
 }

@@ -26,6 +26,8 @@ pub struct Person {
     pub reservation_enrollments: Vec<String>,
     /// Whether this is the user looking at the list.
     pub is_you: bool,
+    /// Whether they sign in in two steps.
+    pub two_step: bool,
 }
 
 /// An organisation in a list.

@@ -20,8 +20,15 @@ fn Refusal(error: AppError) -> impl IntoView {
 pub fn PeoplePage() -> impl IntoView {
     let deactivate = ServerAction::<DeactivatePerson>::new();
     let permission = ServerAction::<ChangeReservationPermission>::new();
+    let reset = ServerAction::<crate::accounts::ResetTwoStep>::new();
     let people = Resource::new(
-        move || (deactivate.version().get(), permission.version().get()),
+        move || {
+            (
+                deactivate.version().get(),
+                permission.version().get(),
+                reset.version().get(),
+            )
+        },
         |_| async { (list_people().await, organisation_enrollment_numbers().await) },
     );
     let row_error = Signal::derive(move || {
@@ -30,6 +37,7 @@ pub fn PeoplePage() -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| permission.value().get().and_then(|r| r.err()))
+            .or_else(|| reset.value().get().and_then(|r| r.err()))
     });
     view! {
         <Title text="People · Volume Licensing portal"/>
@@ -43,11 +51,11 @@ pub fn PeoplePage() -> impl IntoView {
                             <caption>"Portal users of your organisation"</caption>
                             <thead><tr>
                                 <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
-                                <th scope="col">"Status"</th><th scope="col">"Manages reservations on"</th><th scope="col">"Action"</th>
+                                <th scope="col">"Status"</th><th scope="col">"Two-step sign-in"</th><th scope="col">"Manages reservations on"</th><th scope="col">"Action"</th>
                             </tr></thead>
                             <tbody>
                                 {people.into_iter().map(|person| view! {
-                                    <PersonRow person deactivate permission enrollments=enrollments.clone()/>
+                                    <PersonRow person deactivate permission reset enrollments=enrollments.clone()/>
                                 }).collect_view()}
                             </tbody>
                         </table>

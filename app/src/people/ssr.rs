@@ -113,6 +113,7 @@ struct PersonRow {
     email: String,
     role: String,
     active: i64,
+    totp_enabled_at: Option<i64>,
 }
 
 /// The portal users of one organisation, with the enrollments on which each
@@ -123,7 +124,7 @@ pub async fn people_of(
 ) -> Result<Vec<super::Person>, AppError> {
     let organisation_id = viewer.organisation_id;
     let rows = sqlx::query_as::<_, PersonRow>(
-        "SELECT id, display_name, email, role, active FROM users WHERE organisation_id = $1 ORDER BY display_name",
+        "SELECT id, display_name, email, role, active, totp_enabled_at FROM users WHERE organisation_id = $1 ORDER BY display_name",
     )
     .bind(organisation_id)
     .fetch_all(db.pool())
@@ -152,6 +153,7 @@ pub async fn people_of(
                 display_name: r.display_name,
                 email: r.email,
                 active: r.active == 1,
+                two_step: r.totp_enabled_at.is_some(),
             })
         })
         .collect()

@@ -14,7 +14,10 @@ pub use form_token::{FormToken, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SES
 pub use layout::{CurrentUserResource, Layout};
 pub use navigation::{navigation_for, NavItem};
 
-use crate::accounts::{AccountPage, ForgotPasswordPage, InvitationPage, ResetPasswordPage};
+use crate::accounts::{
+    AccountPage, ForgotPasswordPage, InvitationPage, RecoveryCodesPage, ResetPasswordPage,
+    SignInCodePage, TwoStepPage,
+};
 use crate::activation::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
 use crate::audit::AuditPage;
 use crate::auth::SignInPage;
@@ -70,6 +73,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async/>
+                <Route path=path!("/two-step") view=TwoStepPage ssr=SsrMode::Async/>
+                <Route path=path!("/two-step/recovery-codes") view=RecoveryCodesPage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/invitation/:token") view=InvitationPage ssr=SsrMode::Async/>

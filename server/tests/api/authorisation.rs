@@ -311,7 +311,7 @@ fn matrix() -> Vec<Row> {
                     ("role", "ola".into()),
                 ]
             },
-            "U AFFF F FF",
+            "U AFFF F AF",
         ),
         untargeted(
             "/api/invite-first-administrator",
@@ -386,6 +386,27 @@ fn matrix() -> Vec<Row> {
             "U AAAA A AA",
         ),
         untargeted("/api/my-sessions", none, "U AAAA A AA"),
+        // Two-step sign-in: setting up needs a session (these callers are not
+        // enrolled); the code step needs a sign-in waiting for it, which none
+        // of these sessions is (409); resetting is the administrator's.
+        untargeted("/api/two-step-setup", none, "U AAAA A AA"),
+        untargeted(
+            "/api/confirm-two-step",
+            |_| vec![("code", "123456".into())],
+            "U AAAA A AA",
+        ),
+        untargeted("/api/recovery-codes", none, "U AAAA A AA"),
+        untargeted(
+            "/api/sign-in-code",
+            |_| vec![("code", "123456".into())],
+            "A AAAA A AA",
+        ),
+        untargeted("/api/two-step-status", none, "U AAAA A AA"),
+        untargeted(
+            "/api/reset-two-step",
+            |_| vec![("email", SPARE_OWN.into())],
+            "U AFFF F FF",
+        ),
         untargeted(
             "/api/end-session",
             |_| vec![("id", "0".into())],

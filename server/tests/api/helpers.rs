@@ -163,6 +163,9 @@ pub async fn test_settings(backend: Backend) -> Settings {
     settings.listen_addr = "127.0.0.1:0".parse().unwrap();
     // Tests drive the activation workers themselves, one round at a time.
     settings.run_workers = false;
+    // Users made by tests sign in with a password alone; the two-step tests
+    // turn this back on.
+    settings.require_two_step = false;
     // A link key of this test only, never a file.
     settings.activation_link_keys = Some(
         app::activation::link::LinkKeys::single(app::activation::link::LinkKey::generate("test"))

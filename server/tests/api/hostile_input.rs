@@ -252,6 +252,27 @@ fn functions() -> Vec<Function> {
             &[],
         ),
         f("/api/my-sessions", User(ADMIN), none, &[]),
+        f("/api/two-step-setup", User(ADMIN), none, &[]),
+        f(
+            "/api/confirm-two-step",
+            User(ADMIN),
+            |_, _| vec![("code", "123456".into())],
+            &[],
+        ),
+        f("/api/recovery-codes", User(ADMIN), none, &[]),
+        f(
+            "/api/sign-in-code",
+            Anonymous,
+            |_, _| vec![("code", "123456".into())],
+            &[],
+        ),
+        f("/api/two-step-status", User(ADMIN), none, &[]),
+        f(
+            "/api/reset-two-step",
+            User(ADMIN),
+            |_, _| vec![("email", SPARE_OWN.into())],
+            &[],
+        ),
         f(
             "/api/end-session",
             User(ADMIN),

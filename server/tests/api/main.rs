@@ -20,3 +20,4 @@ mod sign_in;
 mod smtp;
 mod start_up;
 mod support;
+mod two_step;

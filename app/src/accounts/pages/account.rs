@@ -1,5 +1,5 @@
 use super::PasswordHint;
-use crate::accounts::{my_sessions, ChangePassword, EndSession, SignedInSession};
+use crate::accounts::{my_sessions, two_step_status, ChangePassword, EndSession, SignedInSession};
 use crate::shell::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,9 +17,25 @@ pub fn AccountPage() -> impl IntoView {
         move || (change.version().get(), end.version().get()),
         |_| my_sessions(),
     );
+    let two_step = Resource::new(|| (), |_| two_step_status());
     view! {
         <Title text="Your account · Volume Licensing portal"/>
         <h1>"Your account"</h1>
+        <section aria-labelledby="two-step-heading">
+            <h2 id="two-step-heading">"Two-step sign-in"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match two_step.await {
+                        Ok(Some(since)) => view! { <p data-testid="two-step-status">"On since " {since} ". If you lose your phone, sign in with a recovery code and ask your VLSC administrator to reset it."</p> }.into_any(),
+                        Ok(None) => view! {
+                            <p data-testid="two-step-status">"Off. A code from your phone at each sign-in keeps your account safe even if your password leaks."</p>
+                            <p><a href="/two-step">"Turn on two-step sign-in"</a></p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
         <section aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Where you are signed in"</h2>
             <FormError error=end_error/>

@@ -33,10 +33,17 @@ pub fn InvitationsSection(
     let (_, resend_error) = action_errors(resend);
     let (_, withdraw_error) = action_errors(withdraw);
     let form = match organisations {
-        Some(organisations) => {
-            view! { <FirstAdministratorForm action=first organisations/> }.into_any()
+        Some(organisations) => view! {
+            <FirstAdministratorForm action=first organisations/>
+            <InvitePersonForm action=invite heading="Invite a colleague"
+                roles=vec![Role::SupportAgent, Role::RocOperator]/>
         }
-        None => view! { <InvitePersonForm action=invite/> }.into_any(),
+        .into_any(),
+        None => view! {
+            <InvitePersonForm action=invite heading="Invite a person"
+                roles=vec![Role::OnlineAdministrator, Role::OnlineServicesManager, Role::VlscAdministrator]/>
+        }
+        .into_any(),
     };
     view! {
         <section aria-labelledby="invitations-heading">
@@ -104,11 +111,15 @@ fn PendingTable(
 }
 
 #[component]
-fn InvitePersonForm(action: ServerAction<InvitePerson>) -> impl IntoView {
+fn InvitePersonForm(
+    action: ServerAction<InvitePerson>,
+    heading: &'static str,
+    roles: Vec<Role>,
+) -> impl IntoView {
     let (error, form_error) = action_errors(action);
     let sent = move || matches!(action.value().get(), Some(Ok(())));
     view! {
-        <h3>"Invite a person"</h3>
+        <h3>{heading}</h3>
         <p>"They receive an email with a link to choose their own password; the link works once, for 72 hours."</p>
         <ActionForm action attr:novalidate=true attr:class="stacked">
             <FormToken/>
@@ -126,7 +137,7 @@ fn InvitePersonForm(action: ServerAction<InvitePerson>) -> impl IntoView {
                 <label for="person-role">"Role"</label>
                 <select id="person-role" name="role" aria-describedby="role-error">
                     <option value="">"Choose a role"</option>
-                    {[Role::OnlineAdministrator, Role::OnlineServicesManager, Role::VlscAdministrator]
+                    {roles
                         .into_iter()
                         .map(|r| view! { <option value=r.code()>{r.label()}</option> })
                         .collect_view()}

@@ -6,11 +6,13 @@ mod account;
 mod invitation;
 mod invitations;
 mod password_reset;
+mod two_step;
 
 pub use account::AccountPage;
 pub use invitation::InvitationPage;
 pub use invitations::InvitationsSection;
 pub use password_reset::{ForgotPasswordPage, ResetPasswordPage};
+pub use two_step::{RecoveryCodesPage, SignInCodePage, TwoStepPage};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
