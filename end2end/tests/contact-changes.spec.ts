@@ -103,28 +103,3 @@ test("a customer sees the contacts and is told to ask their partner", async ({ p
   await expect(page.getByTestId("contact-guidance")).toContainText("ask your partner, Fabrikam");
   await expect(page.getByRole("button", { name: "Submit change request" })).toHaveCount(0);
 });
-
-test("a VLSC administrator adds an OLA who can then reserve", async ({ page }) => {
-  const email = `new-ola-${tag()}-${Date.now()}@contoso.example`;
-  const quantity = hydrated() ? 41 : 43;
-  await signIn(page, "admin@contoso.example");
-  await page.goto("/people");
-  await ready(page);
-  await page.getByLabel("Name").fill("Nora Newcomer");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Role").selectOption({ label: "Online administrator (OLA)" });
-  await page.getByLabel("First password").fill("a long first password");
-  await page.getByRole("button", { name: "Add person" }).click();
-  await expect(page.locator("tr", { hasText: email })).toContainText("Online administrator (OLA)");
-
-  await page.context().clearCookies();
-  await signIn(page, email, "a long first password");
-  await expect(page).not.toHaveURL(/\/sign-in/);
-  await page.goto("/enrollments/10000004");
-  await ready(page);
-  const reservations = page.locator("#reservations");
-  await reservations.getByLabel("Product").selectOption({ label: "Exchange Online Plan 1" });
-  await reservations.getByLabel("Quantity").fill(String(quantity));
-  await reservations.getByRole("button", { name: "Reserve" }).click();
-  await expect(reservations.locator("tr", { hasText: `Exchange Online Plan 1 × ${quantity}` })).toContainText("placed");
-});

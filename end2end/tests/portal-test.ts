@@ -1,4 +1,4 @@
-import { expect, Page, test as base } from "@playwright/test";
+import { Browser, expect, Page, test as base } from "@playwright/test";
 
 /**
  * Playwright's `test`, failing any journey in which the browser reports a
@@ -24,4 +24,4 @@ export const test = base.extend<{ policyWatch: void }>({
 });
 
 export { expect };
-export type { Page };
+export type { Browser, Page };

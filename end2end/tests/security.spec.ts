@@ -4,11 +4,11 @@ import { expectSignedInAs, PASSWORD, ready, signIn } from "./accounts";
 test("after signing in, a hostile next stays on the portal", async ({ page, baseURL }) => {
   await page.goto("/sign-in?next=%2F%09%2Fevil.example%2Fphish");
   await ready(page);
-  await page.getByLabel("Email").fill("admin@contoso.example");
+  await page.getByLabel("Email").fill("partner@fabrikam.example");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(`${baseURL}/`);
-  await expectSignedInAs(page, "admin@contoso.example");
+  await expectSignedInAs(page, "partner@fabrikam.example");
 });
 
 test("a form posted from another site is refused and changes nothing", async ({ page, baseURL }) => {

@@ -44,11 +44,11 @@ test("a page that needs sign-in sends you back to it afterwards", async ({ page 
   await page.goto("/");
   await expect(page).toHaveURL(/\/sign-in\?next=%2F|\/sign-in\?next=\//);
   await ready(page);
-  await page.getByLabel("Email").fill("admin@contoso.example");
+  await page.getByLabel("Email").fill("ola@contoso.example");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/$/);
-  await expectSignedInAs(page, "admin@contoso.example");
+  await expectSignedInAs(page, "ola@contoso.example");
 });
 
 test("an unknown address shows the not-found page", async ({ page }) => {

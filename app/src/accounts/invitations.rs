@@ -445,7 +445,7 @@ pub async fn accept(
     state: &AppState,
     token: &str,
     password: &str,
-) -> Result<super::security_log::Person, AppError> {
+) -> Result<(super::security_log::Person, Role), AppError> {
     super::password_rules::check_length(password).map_err(|m| AppError::invalid("password", m))?;
     let row = match presented(state, token).await? {
         Presented::Open(row) => row,
@@ -506,10 +506,12 @@ pub async fn accept(
     )
     .await?;
     tx.commit().await?;
-    Ok(super::security_log::Person {
+    let role = Role::parse(&row.role).map_err(|_| AppError::Internal)?;
+    let person = super::security_log::Person {
         id: user_id,
         organisation_id: row.organisation_id,
         display_name: row.display_name,
         email: row.email,
-    })
+    };
+    Ok((person, role))
 }

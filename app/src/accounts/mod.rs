@@ -161,9 +161,8 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
     crate::respond(
         async {
             let state = crate::state::app_state()?;
-            let person = invitations::accept(&state, &token, &password).await?;
-            crate::auth::ssr::establish(&state, &person).await?;
-            crate::redirect("/")
+            let (person, role) = invitations::accept(&state, &token, &password).await?;
+            crate::auth::ssr::sign_in_or_enrol(&state, &person, role, "/").await
         }
         .await,
     )

@@ -233,8 +233,18 @@ pub async fn two_step_setup() -> Result<TwoStepEnrolment, AppError> {
             use super::two_step::{new_secret, otpauth_uri, qr_svg};
             let state = crate::state::app_state()?;
             let (person, required) = server::enrolling(&state).await?;
-            let secret = new_secret();
-            crate::auth::ssr::keep_in_session(server::SETUP_SECRET, secret.clone()).await?;
+            // The same secret until it is confirmed: a page shown again after a
+            // wrong code keeps the QR code the person already scanned.
+            let secret = match crate::auth::ssr::session_value::<String>(server::SETUP_SECRET)
+                .await?
+            {
+                Some(secret) => secret,
+                None => {
+                    let secret = new_secret();
+                    crate::auth::ssr::keep_in_session(server::SETUP_SECRET, secret.clone()).await?;
+                    secret
+                }
+            };
             Ok(TwoStepEnrolment {
                 qr_svg: qr_svg(&otpauth_uri(&secret, &person.email))?,
                 secret: server::grouped(&secret),

@@ -297,6 +297,23 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
     Ok(())
 }
 
+/// After a person proved who they are by other means (an invitation link):
+/// signs them in, or, when their role requires two-step sign-in, sends them
+/// to set it up first. Redirects either way.
+pub async fn sign_in_or_enrol(
+    state: &AppState,
+    person: &crate::accounts::security_log::Person,
+    role: Role,
+    next: &str,
+) -> Result<(), AppError> {
+    if state.require_two_step && crate::accounts::two_step::required_for(role) {
+        begin_pending(state, person.id, PendingStage::Enrol, next.to_string()).await?;
+        return crate::redirect("/two-step");
+    }
+    establish(state, person).await?;
+    crate::redirect(next)
+}
+
 /// How long a sign-in may wait for its second step.
 const PENDING_SECONDS: i64 = 600;
 const PENDING: &str = "pending_sign_in";

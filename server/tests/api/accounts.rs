@@ -16,7 +16,7 @@ const SUPPORT: &str = "support@ops.example";
 const NEW_PASSWORD: &str = "plum orchard by the river";
 
 /// The token of the newest emailed link whose path starts with `path`.
-async fn newest_link(app: &TestApp, path: &str) -> String {
+pub(crate) async fn newest_link(app: &TestApp, path: &str) -> String {
     let bodies = mailbox_bodies(app).await;
     let line = bodies
         .iter()

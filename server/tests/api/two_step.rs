@@ -265,7 +265,51 @@ async fn an_administrator_resets_a_users_second_step(backend: Backend) {
         .contains(&"Two-step sign-in reset".to_string()));
 }
 
+// An invited VLSC administrator chooses a password, then sets up the second
+// step before they are signed in.
+async fn an_invited_administrator_sets_up_two_step_sign_in_first(backend: Backend) {
+    let app = portal(backend).await;
+    let (waiting, _) = password_step(&app, ADMIN).await;
+    let (_, _, admin) = enrol(&app, &waiting).await;
+    let invited = app
+        .call_with(
+            "/api/invite-person",
+            &[
+                ("display_name", "Vera Admin"),
+                ("email", "vera@contoso.example"),
+                ("role", "vlsc_admin"),
+            ],
+            &admin,
+        )
+        .await;
+    assert_eq!(invited.status(), StatusCode::OK);
+    app.work().await;
+    let token = crate::accounts::newest_link(&app, "/invitation/").await;
+    let accepted = app
+        .call_with(
+            "/api/accept-invitation",
+            &[("token", &token), ("password", "plum orchard by the river")],
+            "",
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(location(&accepted), "/two-step");
+    let cookie = session_cookie(&accepted).unwrap();
+    assert_eq!(
+        who(&app, &cookie).await,
+        None,
+        "not signed in before the second step"
+    );
+    let (_, codes, cookie) = enrol(&app, &cookie).await;
+    assert_eq!(codes.len(), 10);
+    assert_eq!(
+        who(&app, &cookie).await.as_deref(),
+        Some("vera@contoso.example")
+    );
+}
+
 both_backends!(
+    an_invited_administrator_sets_up_two_step_sign_in_first,
     a_privileged_role_sets_up_two_step_sign_in_before_it_is_signed_in,
     a_code_and_a_recovery_code_each_work_once,
     codes_are_throttled_and_a_waiting_sign_in_expires,
