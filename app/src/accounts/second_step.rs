@@ -19,7 +19,7 @@ pub struct TwoStepEnrolment {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::security_log::{log, Action, Person};
+    use super::super::security_log::{log, log_now, Action, Person};
     use super::super::two_step;
     use crate::auth::ssr::{self as auth, PendingStage};
     use crate::error::AppError;
@@ -80,16 +80,7 @@ mod server {
             format!("address:{}", auth::client_address()),
         ];
         if auth::is_throttled(state, &[&keys[0], &keys[1]]).await? {
-            log(
-                &mut state.db.begin().await?,
-                person,
-                None,
-                Action::SignInThrottled,
-                None,
-                state.now_unix(),
-            )
-            .await
-            .ok();
+            log_now(state, person, Action::SignInThrottled, None).await?;
             return Err(AppError::TooManyAttempts);
         }
         Ok(keys)

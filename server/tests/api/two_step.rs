@@ -220,6 +220,17 @@ async fn codes_are_throttled_and_a_waiting_sign_in_expires(backend: Backend) {
         code_step(&app, &cookie, &right).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_trail WHERE category = 'security' ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(events.iter().filter(|a| *a == "Sign-in failed").count(), 10);
+    assert!(
+        events.iter().any(|a| a.starts_with("Sign-in refused")),
+        "{events:?}"
+    );
     app.clock.advance(Duration::from_secs(61));
     let (late, _) = password_step(&app, ADMIN).await;
     app.clock.advance(Duration::from_secs(601));
