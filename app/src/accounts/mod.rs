@@ -272,12 +272,7 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
                 )
             };
             if ended > 0 {
-                let person = Person {
-                    id: user.id,
-                    organisation_id: user.organisation_id,
-                    display_name: user.display_name.clone(),
-                    email: user.email.clone(),
-                };
+                let person = Person::from(&user);
                 let reason = format!("{ended} session(s) signed out from another session");
                 log(&mut tx, &person, None, Action::SessionsEnded, Some(reason), now).await?;
             }

@@ -11,7 +11,7 @@ use super::sessions::{end_all_but, EndReason};
 use crate::accounts::emails::AccountEmail;
 use crate::activation::outbox::enqueue_account_email;
 use crate::auth::ssr::{
-    client_address, hash_password_off_thread, is_throttled, record_failure,
+    hash_password_off_thread, is_throttled, record_failure, throttle_keys,
     verify_password_off_thread,
 };
 use crate::auth::CurrentUser;
@@ -197,7 +197,7 @@ pub async fn complete(state: &AppState, token: &str, password: &str) -> Result<(
     let ended = end_all_but(&mut tx, owner.id, None, EndReason::PasswordReset, now).await?;
     // The person proved they hold the mailbox: earlier failures no longer lock them out.
     sqlx::query("DELETE FROM sign_in_failures WHERE throttle_key = $1")
-        .bind(format!("account:{}", owner.email))
+        .bind(&throttle_keys(&owner.email)[0])
         .execute(&mut *tx)
         .await?;
     log(
@@ -224,8 +224,7 @@ pub async fn change(
 ) -> Result<(), AppError> {
     AppError::require("current_password", current, "Enter your current password.")?;
     super::password_rules::check_length(new).map_err(|m| AppError::invalid("new_password", m))?;
-    let account_key = format!("account:{}", user.email);
-    let address_key = format!("address:{}", client_address());
+    let [account_key, address_key] = throttle_keys(&user.email);
     if is_throttled(state, &[&account_key, &address_key]).await? {
         return Err(AppError::TooManyAttempts);
     }
@@ -271,12 +270,7 @@ pub async fn change(
         now,
     )
     .await?;
-    let person = Person {
-        id: user.id,
-        organisation_id: user.organisation_id,
-        display_name: user.display_name.clone(),
-        email: user.email.clone(),
-    };
+    let person = Person::from(user);
     log(
         &mut tx,
         &person,

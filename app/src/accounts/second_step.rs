@@ -43,7 +43,7 @@ mod server {
                     "Two-step sign-in is on already for your account.".into(),
                 ));
             }
-            return Ok((person_of(&user), false));
+            return Ok((Person::from(&user), false));
         }
         let pending = auth::pending_sign_in()
             .await?
@@ -53,15 +53,6 @@ mod server {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         Ok((person, true))
-    }
-
-    pub fn person_of(user: &crate::auth::CurrentUser) -> Person {
-        Person {
-            id: user.id,
-            organisation_id: user.organisation_id,
-            display_name: user.display_name.clone(),
-            email: user.email.clone(),
-        }
     }
 
     pub fn grouped(secret: &str) -> String {
@@ -75,10 +66,7 @@ mod server {
 
     /// Refuses when the person, or this address, has failed too often.
     pub async fn throttle(state: &AppState, person: &Person) -> Result<[String; 2], AppError> {
-        let keys = [
-            format!("account:{}", person.email),
-            format!("address:{}", auth::client_address()),
-        ];
+        let keys = auth::throttle_keys(&person.email);
         if auth::is_throttled(state, &[&keys[0], &keys[1]]).await? {
             log_now(state, person, Action::SignInThrottled, None).await?;
             return Err(AppError::TooManyAttempts);

@@ -18,6 +18,17 @@ pub struct Person {
     pub email: String,
 }
 
+impl From<&crate::auth::CurrentUser> for Person {
+    fn from(user: &crate::auth::CurrentUser) -> Self {
+        Person {
+            id: user.id,
+            organisation_id: user.organisation_id,
+            display_name: user.display_name.clone(),
+            email: user.email.clone(),
+        }
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -36,12 +36,8 @@ impl EndReason {
 /// its browser.
 pub fn request_origin() -> (String, String) {
     use axum::http::{header::USER_AGENT, request::Parts};
+    let address = crate::auth::ssr::client_address();
     let parts = leptos::prelude::use_context::<Parts>();
-    let address = parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<crate::state::ClientAddress>().copied())
-        .map(|crate::state::ClientAddress(ip)| ip.to_string())
-        .unwrap_or_else(|| "unknown".into());
     let agent = parts
         .as_ref()
         .and_then(|p| p.headers.get(USER_AGENT))

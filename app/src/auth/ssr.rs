@@ -207,6 +207,15 @@ async fn recent_failures(state: &AppState, key: &str) -> Result<i64, AppError> {
     .await?)
 }
 
+/// What failed attempts are counted against: the account, and the address
+/// the request comes from.
+pub(crate) fn throttle_keys(email: &str) -> [String; 2] {
+    [
+        format!("account:{email}"),
+        format!("address:{}", client_address()),
+    ]
+}
+
 /// Whether any of `keys` (an account, an address) has had too many failures
 /// in the window.
 pub(crate) async fn is_throttled(state: &AppState, keys: &[&str]) -> Result<bool, AppError> {
@@ -246,8 +255,7 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    let account_key = format!("account:{}", email.as_str());
-    let address_key = format!("address:{}", client_address());
+    let [account_key, address_key] = throttle_keys(email.as_str());
     let user = active_user_by_email(&state, email.as_str()).await?;
     if is_throttled(&state, &[&account_key, &address_key]).await? {
         if let Some(user) = &user {
