@@ -65,6 +65,9 @@ impl Db {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                // No ping before every query: a broken connection fails its
+                // query, and the pool retires idle and old connections itself.
+                .test_before_acquire(false)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {

@@ -99,6 +99,23 @@ pub struct AppState {
     /// up two-step sign-in before they are signed in. Always on in a running
     /// portal; tests of other features turn it off for their own users.
     pub require_two_step: bool,
+    /// What this instance has done, counted for operators and tests.
+    pub counters: Arc<Counters>,
+}
+
+/// Counts of work done by one portal instance.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Requests' sign-ins read from the database (at most one per request).
+    pub sign_in_reads: std::sync::atomic::AtomicU64,
+}
+
+impl Counters {
+    /// How many sign-ins were read from the database so far.
+    pub fn sign_in_reads(&self) -> u64 {
+        self.sign_in_reads
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// The address a request came from: the peer's, or, when the peer is one of

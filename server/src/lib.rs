@@ -1,6 +1,7 @@
 //! The portal's server: configuration, start-up, sessions and demo data.
 //! `main.rs` only reads the command line; tests start the same server on port 0.
 
+pub mod assets;
 pub mod bench;
 pub mod bench_activation;
 pub mod bench_contacts;

@@ -1,5 +1,6 @@
 //! Builds the portal from its settings and serves it.
 
+use crate::assets;
 use crate::config::Settings;
 use crate::edge::{self, EdgeSettings};
 use crate::mailer::{run_workers, Mailer, SmtpMailer};
@@ -15,7 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions::{
+    session_store::ExpiredDeletion, CachingSessionStore, Expiry, SessionManagerLayer, SessionStore,
+};
+use tower_sessions_moka_store::MokaStore;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// Why the portal could not start, in one line for the operator.
@@ -88,6 +92,7 @@ impl Application {
             decoy_password_hash: decoy,
             link_keys: Arc::new(link_keys),
             require_two_step: settings.require_two_step,
+            counters: Default::default(),
         };
         let mailer = match &settings.smtp_url {
             Some(url) => Mailer::Smtp(
@@ -191,6 +196,9 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// How many sessions an instance keeps in memory.
+const CACHED_SESSIONS: u64 = 100_000;
+
 fn portal_router<S>(settings: &Settings, state: AppState, store: S) -> Router
 where
     S: SessionStore + ExpiredDeletion + Clone,
@@ -200,6 +208,14 @@ where
             .clone()
             .continuously_delete_expired(Duration::from_secs(600)),
     );
+    // Sessions are read from memory once an instance has seen them. That is
+    // safe with several instances because a session's record never changes
+    // under its id except for the idle stamp (every other change gives the
+    // session a new id: see `app::auth::ssr`), and because whether someone is
+    // still signed in is not in the record: each request reads its sign-in
+    // row, so a sign-out, a deactivation or a permission change anywhere
+    // holds on every instance at the next request.
+    let store = CachingSessionStore::new(MokaStore::new(Some(CACHED_SESSIONS)), store);
     let sessions = SessionManagerLayer::new(store)
         // Over https the cookie is bound to this host alone (`__Host-`: Secure,
         // path /, no Domain), so a sibling subdomain can neither read nor plant it.
@@ -216,15 +232,18 @@ where
             settings.session_idle_timeout.as_secs() as i64,
         )));
 
+    let hashed = assets::hashed_names();
     let leptos_options = LeptosOptions::builder()
         .output_name("vl-portal")
         .site_root(settings.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(settings.listen_addr)
+        .hash_files(hashed)
         .build();
     let routes = generate_route_list(App);
     let context = move || {
         provide_context(state.clone());
+        provide_context(app::auth::ssr::RequestSignIn::default());
         edge::provide_page_nonce();
     };
     let edge = EdgeSettings::new(
@@ -241,7 +260,10 @@ where
             context, shell,
         ))
         .with_state(leptos_options);
-    edge::around(edge::inside_sessions(router, &edge).layer(sessions), &edge)
+    let pages = edge::inside_sessions(router, &edge).layer(sessions);
+    // The site's own files need no session: served before the session layer.
+    let site = pages.nest_service("/pkg", assets::router(&settings.site_root, hashed));
+    edge::around(site, &edge).layer(assets::compression())
 }
 
 async fn shutdown_signal() {

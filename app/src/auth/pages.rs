@@ -27,13 +27,14 @@ pub fn SignInPage() -> impl IntoView {
                 <div class="field">
                     <label for="email">"Email"</label>
                     <input id="email" name="email" type="email" autocomplete="username"
-                        aria-describedby="email-error"/>
+                        aria-describedby="email-error" required data-required="Enter an email address."/>
                     <FieldError error field="email"/>
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
                     <input id="password" name="password" type="password"
-                        autocomplete="current-password" aria-describedby="password-error"/>
+                        autocomplete="current-password" aria-describedby="password-error"
+                        required data-required="Enter your password."/>
                     <FieldError error field="password"/>
                 </div>
                 <FormError error=form_error/>

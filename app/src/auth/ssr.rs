@@ -9,6 +9,8 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use leptos::prelude::use_context;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// The session record's key for the sign-in (a `user_sessions` row).
@@ -40,9 +42,22 @@ fn password_matches(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Hashes a password on the blocking thread pool.
+/// Password hashing runs one at a time: at most one core's worth, so a burst
+/// of sign-ins queues here instead of taking every core from the pages.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Runs `work` (an argon2 hash or verification) on the blocking pool, once a
+/// hashing slot is free.
+async fn hash_bounded<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+/// Hashes a password on the blocking pool, one hash at a time.
 pub async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
-    Ok(tokio::task::spawn_blocking(move || hash_password(&password)).await?)
+    hash_bounded(move || hash_password(&password)).await
 }
 
 async fn session() -> Result<Session, AppError> {
@@ -109,16 +124,57 @@ struct SignInRow {
     last_active_at: i64,
 }
 
+/// The signed-in user of this request, looked up once and shared by the
+/// layout, the page and every server function the page calls. Each request
+/// gets its own (the server provides a fresh one per request).
+#[derive(Clone, Default)]
+pub struct RequestSignIn(Arc<tokio::sync::Mutex<Option<Option<(CurrentUser, i64)>>>>);
+
+impl RequestSignIn {
+    /// Forgets what was looked up: the sign-in of this request just changed.
+    async fn forget(&self) {
+        *self.0.lock().await = None;
+    }
+}
+
+async fn forget_request_sign_in(memo: Option<RequestSignIn>) {
+    if let Some(memo) = memo {
+        memo.forget().await;
+    }
+}
+
 /// The signed-in user of this request and the id of their sign-in, or `None`.
 /// A sign-in ended elsewhere (signed out from another session, a password
 /// change or reset, a deactivation) or past its absolute lifetime is ended
 /// here: one query per request, so it holds on every portal instance at once.
 pub async fn current_sign_in() -> Result<Option<(CurrentUser, i64)>, AppError> {
+    // Context first, before any await.
+    let memo = use_context::<RequestSignIn>();
     let state = app_state()?;
     let session = session().await?;
+    let Some(memo) = memo else {
+        return look_up_sign_in(&state, &session).await;
+    };
+    let mut known = memo.0.lock().await;
+    if let Some(found) = known.as_ref() {
+        return Ok(found.clone());
+    }
+    let found = look_up_sign_in(&state, &session).await?;
+    *known = Some(found.clone());
+    Ok(found)
+}
+
+async fn look_up_sign_in(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(CurrentUser, i64)>, AppError> {
     let Some(sign_in) = session.get::<i64>(SIGN_IN).await.map_err(session_error)? else {
         return Ok(None);
     };
+    state
+        .counters
+        .sign_in_reads
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let row = sqlx::query_as::<_, SignInRow>(
         "SELECT u.id, u.email, u.display_name, u.role, u.organisation_id, o.name AS organisation_name, \
          u.password_hash, u.totp_enabled_at, s.started_at, s.last_active_at \
@@ -133,7 +189,7 @@ pub async fn current_sign_in() -> Result<Option<(CurrentUser, i64)>, AppError> {
     match row {
         Some(row) if now - row.started_at < lifetime => {
             crate::accounts::sessions::touch(&state.db, sign_in, row.last_active_at, now).await?;
-            keep_alive(&state, &session).await?;
+            keep_alive(state, session).await?;
             Ok(Some((
                 row.user.into_current_user(state.demo_mailbox)?,
                 sign_in,
@@ -153,6 +209,10 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Pushes the idle expiry forward. The session is written at most every quarter
 /// of the idle timeout (and at least every minute), not on every request.
+///
+/// This stamp is the only change a session's record takes under the same id;
+/// every other change gives it a new id (`rewrite`), so an instance that keeps
+/// a record in memory never holds one that differs in anything but the stamp.
 async fn keep_alive(state: &AppState, session: &Session) -> Result<(), AppError> {
     // Session expiry is wall-clock time in the store, so this uses the real clock.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -351,7 +411,9 @@ async fn begin_pending(
     stage: PendingStage,
     next: String,
 ) -> Result<(), AppError> {
+    let memo = use_context::<RequestSignIn>();
     let session = session().await?;
+    forget_request_sign_in(memo).await;
     session.cycle_id().await.map_err(session_error)?;
     session.remove_value(SIGN_IN).await.map_err(session_error)?;
     let pending = PendingSignIn {
@@ -416,22 +478,35 @@ pub async fn keep_in_session<T: serde::Serialize + Send + Sync>(
     key: &str,
     value: T,
 ) -> Result<(), AppError> {
-    session()
-        .await?
-        .insert(key, value)
-        .await
-        .map_err(session_error)
+    let session = rewrite().await?;
+    session.insert(key, value).await.map_err(session_error)
+}
+
+/// This request's session, about to change: it gets a new id first, so that
+/// a record other instances keep in memory under the old id is never stale.
+async fn rewrite() -> Result<Session, AppError> {
+    let session = session().await?;
+    if session.id().is_some() {
+        session.cycle_id().await.map_err(session_error)?;
+    }
+    Ok(session)
 }
 
 /// Takes a value out of this session.
 pub async fn take_from_session<T: serde::de::DeserializeOwned>(
     key: &str,
 ) -> Result<Option<T>, AppError> {
-    session()
-        .await?
-        .remove::<T>(key)
+    let session = session().await?;
+    if session
+        .get::<T>(key)
         .await
-        .map_err(session_error)
+        .map_err(session_error)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let session = rewrite().await?;
+    session.remove::<T>(key).await.map_err(session_error)
 }
 
 /// The person a security event is about.
@@ -451,9 +526,11 @@ pub(crate) async fn establish(
     state: &AppState,
     person: &crate::accounts::security_log::Person,
 ) -> Result<i64, AppError> {
+    let memo = use_context::<RequestSignIn>();
     let now = state.now_unix();
     let sign_in = crate::accounts::sessions::start(&state.db, person.id, now).await?;
     let session = session().await?;
+    forget_request_sign_in(memo).await;
     session.cycle_id().await.map_err(session_error)?;
     session
         .insert(SIGN_IN, sign_in)
@@ -470,18 +547,20 @@ pub(crate) async fn establish(
     Ok(sign_in)
 }
 
-/// Verifies a password against a stored hash on the blocking pool.
+/// Verifies a password against a stored hash on the blocking pool, one at a time.
 pub(crate) async fn verify_password_off_thread(
     password: String,
     hash: String,
 ) -> Result<bool, AppError> {
-    Ok(tokio::task::spawn_blocking(move || password_matches(&password, &hash)).await?)
+    hash_bounded(move || password_matches(&password, &hash)).await
 }
 
 /// Deletes the session on the server and sends the browser to the sign-in page.
 pub async fn sign_out() -> Result<(), AppError> {
+    let memo = use_context::<RequestSignIn>();
     let state = app_state()?;
     let session = session().await?;
+    forget_request_sign_in(memo).await;
     if let Some(sign_in) = session.get::<i64>(SIGN_IN).await.map_err(session_error)? {
         sqlx::query(
             "UPDATE user_sessions SET ended_at = $1, ended_reason = 'signed out' WHERE id = $2 AND ended_at IS NULL",

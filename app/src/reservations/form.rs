@@ -25,7 +25,7 @@ pub fn ReserveForm(
             <input type="hidden" name="request_key" value=form_key/>
             <div class="field">
                 <label for="reserve-product">"Product"</label>
-                <select id="reserve-product" name="product">
+                <select id="reserve-product" name="product" required data-required="Choose a product.">
                     <option value="">"Choose a product"</option>
                     {products.into_iter().filter(|p| p.kind.is_online()).map(|p| view! {
                         <option value=p.code>{p.name}</option>
@@ -35,7 +35,7 @@ pub fn ReserveForm(
             </div>
             <div class="field">
                 <label for="reserve-quantity">"Quantity"</label>
-                <input id="reserve-quantity" name="quantity" inputmode="numeric"/>
+                <input id="reserve-quantity" name="quantity" inputmode="numeric" required data-required="Enter a quantity."/>
                 <FieldError error field="quantity"/>
             </div>
             <div class="field">

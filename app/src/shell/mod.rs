@@ -1,6 +1,7 @@
 //! The frame around every page: document, routes, header and navigation.
 
 mod form;
+mod form_behaviour;
 mod form_token;
 mod home;
 mod layout;
@@ -8,6 +9,7 @@ mod navigation;
 mod not_found;
 
 pub use form::{action_errors, FieldError, FormError};
+pub use form_behaviour::FormBehaviour;
 #[cfg(feature = "ssr")]
 pub use form_token::new_form_token;
 pub use form_token::{FormToken, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SESSION_KEY};
@@ -28,7 +30,7 @@ use crate::reservations::ReservationsPage;
 use crate::support::{RemapPage, SupportConsolePage, TicketPage, TicketsPage};
 use home::HomePage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
@@ -45,30 +47,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
-                <App/>
+                <FormBehaviour>
+                    <App/>
+                </FormBehaviour>
             </body>
         </html>
     }
 }
 
 /// The portal's routes. Every route renders completely on the server
-/// (`SsrMode::Async`), so each page works with JavaScript switched off.
+/// (`SsrMode::Async`) and is never hydrated: the browser gets the HTML and the
+/// one island around it (`FormBehaviour`), so each page works with JavaScript
+/// switched off and downloads almost nothing with it on.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: this marks the page as hydrated, which
-    // the browser tests wait for before they interact.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
-        <Stylesheet id="leptos" href="/pkg/vl-portal.css"/>
         <Title text="Volume Licensing portal"/>
         <Router>
             <Routes fallback=NotFoundPage>

@@ -63,11 +63,12 @@ pub fn page(status: StatusCode, heading: &str, message: &str) -> Response {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{heading} · Volume Licensing portal</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/vl-portal.css\"></head>\
+         <link rel=\"stylesheet\" href=\"{style}\"></head>\
          <body><main id=\"main\"><h1>{heading}</h1><p role=\"alert\">{message}</p>\
          <p><a href=\"/\">Back to the portal</a></p></main></body></html>",
         heading = escape(heading),
-        message = escape(message)
+        message = escape(message),
+        style = crate::assets::style_sheet(),
     );
     let mut response = (status, html).into_response();
     response.headers_mut().insert(

@@ -12,6 +12,7 @@ mod diagnosis;
 mod edge;
 mod enrollments;
 mod hostile_input;
+mod light_pages;
 mod link_keys;
 mod people;
 mod people_management;
