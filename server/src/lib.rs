@@ -12,6 +12,7 @@ pub mod large_data;
 pub mod link_keys;
 pub mod mailer;
 pub mod seed;
+pub mod session_cache;
 pub mod startup;
 
 pub use config::Settings;

@@ -4,6 +4,7 @@ use crate::assets;
 use crate::config::Settings;
 use crate::edge::{self, EdgeSettings};
 use crate::mailer::{run_workers, Mailer, SmtpMailer};
+use crate::session_cache::CachedSessions;
 use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
 use app::state::{AppState, Clock, SignInLimits, SystemClock};
@@ -16,10 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{
-    session_store::ExpiredDeletion, CachingSessionStore, Expiry, SessionManagerLayer, SessionStore,
-};
-use tower_sessions_moka_store::MokaStore;
+use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// Why the portal could not start, in one line for the operator.
@@ -117,7 +115,7 @@ impl Application {
                 store.migrate().await.map_err(|e| {
                     StartupError::Database(format!("cannot create the session table: {e}"))
                 })?;
-                portal_router(&settings, state.clone(), store)
+                portal_router(&settings, state.clone(), store, None)
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&settings.database_url)
@@ -125,11 +123,11 @@ impl Application {
                     .map_err(|e| {
                         StartupError::Database(format!("cannot open the session store: {e}"))
                     })?;
-                let store = PostgresStore::new(pool);
+                let store = PostgresStore::new(pool.clone());
                 store.migrate().await.map_err(|e| {
                     StartupError::Database(format!("cannot create the session table: {e}"))
                 })?;
-                portal_router(&settings, state.clone(), store)
+                portal_router(&settings, state.clone(), store, Some(pool))
             }
         };
         let listener = TcpListener::bind(settings.listen_addr)
@@ -196,10 +194,12 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
-/// How many sessions an instance keeps in memory.
-const CACHED_SESSIONS: u64 = 100_000;
-
-fn portal_router<S>(settings: &Settings, state: AppState, store: S) -> Router
+fn portal_router<S>(
+    settings: &Settings,
+    state: AppState,
+    store: S,
+    postgres: Option<sqlx::PgPool>,
+) -> Router
 where
     S: SessionStore + ExpiredDeletion + Clone,
 {
@@ -208,14 +208,8 @@ where
             .clone()
             .continuously_delete_expired(Duration::from_secs(600)),
     );
-    // Sessions are read from memory once an instance has seen them. That is
-    // safe with several instances because a session's record never changes
-    // under its id except for the idle stamp (every other change gives the
-    // session a new id: see `app::auth::ssr`), and because whether someone is
-    // still signed in is not in the record: each request reads its sign-in
-    // row, so a sign-out, a deactivation or a permission change anywhere
-    // holds on every instance at the next request.
-    let store = CachingSessionStore::new(MokaStore::new(Some(CACHED_SESSIONS)), store);
+    // Read from memory once seen; every instance is told of changes.
+    let store = CachedSessions::new(store, postgres);
     let sessions = SessionManagerLayer::new(store)
         // Over https the cookie is bound to this host alone (`__Host-`: Secure,
         // path /, no Domain), so a sibling subdomain can neither read nor plant it.

@@ -209,10 +209,6 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Pushes the idle expiry forward. The session is written at most every quarter
 /// of the idle timeout (and at least every minute), not on every request.
-///
-/// This stamp is the only change a session's record takes under the same id;
-/// every other change gives it a new id (`rewrite`), so an instance that keeps
-/// a record in memory never holds one that differs in anything but the stamp.
 async fn keep_alive(state: &AppState, session: &Session) -> Result<(), AppError> {
     // Session expiry is wall-clock time in the store, so this uses the real clock.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -478,35 +474,22 @@ pub async fn keep_in_session<T: serde::Serialize + Send + Sync>(
     key: &str,
     value: T,
 ) -> Result<(), AppError> {
-    let session = rewrite().await?;
-    session.insert(key, value).await.map_err(session_error)
-}
-
-/// This request's session, about to change: it gets a new id first, so that
-/// a record other instances keep in memory under the old id is never stale.
-async fn rewrite() -> Result<Session, AppError> {
-    let session = session().await?;
-    if session.id().is_some() {
-        session.cycle_id().await.map_err(session_error)?;
-    }
-    Ok(session)
+    session()
+        .await?
+        .insert(key, value)
+        .await
+        .map_err(session_error)
 }
 
 /// Takes a value out of this session.
 pub async fn take_from_session<T: serde::de::DeserializeOwned>(
     key: &str,
 ) -> Result<Option<T>, AppError> {
-    let session = session().await?;
-    if session
-        .get::<T>(key)
+    session()
+        .await?
+        .remove::<T>(key)
         .await
-        .map_err(session_error)?
-        .is_none()
-    {
-        return Ok(None);
-    }
-    let session = rewrite().await?;
-    session.remove::<T>(key).await.map_err(session_error)
+        .map_err(session_error)
 }
 
 /// The person a security event is about.

@@ -91,10 +91,6 @@ async fn session_token(session: &Session) -> Result<String, tower_sessions::sess
         return Ok(token);
     }
     let token = new_form_token();
-    // A stored record changes only under a new id (see `app::auth::ssr`).
-    if session.id().is_some() {
-        session.cycle_id().await?;
-    }
     session.insert(FORM_TOKEN_SESSION_KEY, &token).await?;
     Ok(token)
 }

@@ -242,6 +242,33 @@ pub fn location(response: &Response) -> String {
 }
 
 impl TestApp {
+    /// Another portal instance on the same database and clock, as behind a
+    /// load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        let mut settings = Settings::from_lookup(|_| None).unwrap();
+        settings.database_url = self.database_url.clone();
+        settings.listen_addr = "127.0.0.1:0".parse().unwrap();
+        settings.run_workers = false;
+        settings.require_two_step = self.state.require_two_step;
+        settings.activation_link_keys = Some(self.state.link_keys.to_lines());
+        let app = Application::build_with_clock(settings, self.clock.clone())
+            .await
+            .expect("second instance starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (db, state, mailer) = (app.db().clone(), app.state().clone(), app.mailer().clone());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            database_url: self.database_url.clone(),
+            state,
+            mailer,
+            db,
+            clock: self.clock.clone(),
+            customer_id: self.customer_id,
+            client: self.client.clone(),
+        }
+    }
+
     /// Creates an active user of the test customer with [`PASSWORD`].
     pub async fn create_user(&self, email: &str, role: Role) -> i64 {
         self.create_user_in(self.customer_id, email, role).await

@@ -2,8 +2,9 @@
 //! clients that accept it, and the site's files are served without a session.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app, spawn_app_with, Backend};
+use crate::helpers::{postgres_available, spawn_app, spawn_app_with, Backend};
 use app::domain::Role;
+use app::state::Clock;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, COOKIE, SET_COOKIE};
 use reqwest::StatusCode;
 
@@ -132,6 +133,47 @@ async fn site_files_come_precompressed_and_without_a_session(backend: Backend) {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     // A missing file is never kept.
     assert_eq!(missing.headers()[CACHE_CONTROL], "no-store");
+}
+
+/// Several instances share one PostgreSQL database; each keeps the sessions it
+/// has read in memory. A session changed through one instance is read fresh by
+/// the others. (SQLite serves one instance, so this runs on PostgreSQL only.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_changed_on_one_instance_is_read_fresh_on_another() {
+    if !postgres_available().await {
+        return;
+    }
+    let one = spawn_app(Backend::Postgres).await;
+    let other = one.second_instance().await;
+    one.create_user("ana@contoso.example", Role::OnlineAdministrator)
+        .await;
+    let cookie = one.signed_in("ana@contoso.example").await;
+    // The other instance reads the session, and keeps it.
+    for _ in 0..2 {
+        assert_eq!(other.get("/", Some(&cookie)).await.status(), StatusCode::OK);
+    }
+    // Two-step set-up starts on one instance: the key is kept in the session ...
+    let setup: app::accounts::TwoStepEnrolment = one
+        .call("/api/two-step-setup", Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = setup.secret.replace(' ', "");
+    // ... and the confirmation lands on the other, which must see that key.
+    // (An announcement takes well under a millisecond on loopback; a browser's
+    // next request takes a round trip at least.)
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let code = app::accounts::two_step::code_at(&secret, one.clock.now().unix_timestamp()).unwrap();
+    let confirmed = other
+        .call_with("/api/confirm-two-step", &[("code", &code)], &cookie)
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    // Signing out on the other instance holds on the first at once.
+    let signed_out = other.call("/api/sign-out", Some(&cookie)).await.status();
+    assert!(signed_out.is_success() || signed_out.is_redirection());
+    let page = one.get("/", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::FOUND);
 }
 
 both_backends!(
