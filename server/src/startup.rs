@@ -9,6 +9,7 @@ use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
 use app::state::{AppState, Clock, SignInLimits, SystemClock};
 use app::{shell, App};
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -175,8 +176,15 @@ impl Application {
         if let Some((state, mailer)) = self.workers {
             tokio::spawn(run_workers(state, mailer, Duration::from_millis(500)));
         }
+        // Answers leave at once: without TCP_NODELAY a body written after its
+        // headers waits for the client's delayed acknowledgement (40 ms).
+        let listener = self.listener.tap_io(|connection| {
+            if let Err(e) = connection.set_nodelay(true) {
+                tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

@@ -42,22 +42,72 @@ fn password_matches(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Password hashing runs one at a time: at most one core's worth, so a burst
-/// of sign-ins queues here instead of taking every core from the pages.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// Password hashing (argon2id) runs on one thread of its own at the lowest
+/// priority: at most one core's worth at a time, and when the cores are busy
+/// the pages come first. A burst of sign-ins queues here instead of stalling
+/// every page.
+mod hashing {
+    use crate::error::AppError;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+    use std::sync::OnceLock;
 
-/// Runs `work` (an argon2 hash or verification) on the blocking pool, once a
-/// hashing slot is free.
-async fn hash_bounded<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    let _slot = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+    /// Whether the hashing thread yields to everything else (a serving portal;
+    /// tests, which run many portals in one process, keep the usual priority).
+    pub static YIELDING: AtomicBool = AtomicBool::new(false);
+
+    type Job = Box<dyn FnOnce() + Send>;
+
+    fn jobs() -> &'static mpsc::Sender<Job> {
+        static JOBS: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+        JOBS.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel::<Job>();
+            let started = std::thread::Builder::new()
+                .name("password-hashing".into())
+                .spawn(move || {
+                    use thread_priority::{set_current_thread_priority, ThreadPriority};
+                    if YIELDING.load(Ordering::Relaxed) {
+                        if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
+                            tracing::warn!(error = ?e, "password hashing runs at normal priority");
+                        }
+                    }
+                    for job in receiver {
+                        // A job that panics loses its answer, not the thread.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start the password-hashing thread");
+            }
+            sender
+        })
+    }
+
+    /// Runs `work` on the hashing thread and waits for its answer.
+    pub async fn run<T: Send + 'static>(
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        jobs()
+            .send(Box::new(move || {
+                let _ = answer.send(work());
+            }))
+            .map_err(|_| AppError::Internal)?;
+        answered.await.map_err(|_| {
+            tracing::error!("password hashing gave no answer");
+            AppError::Internal
+        })
+    }
 }
 
-/// Hashes a password on the blocking pool, one hash at a time.
+/// Makes password hashing yield to the pages: call before the first hash.
+pub fn hash_at_lowest_priority() {
+    hashing::YIELDING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Hashes a password on the hashing thread.
 pub async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
-    hash_bounded(move || hash_password(&password)).await
+    hashing::run(move || hash_password(&password)).await
 }
 
 async fn session() -> Result<Session, AppError> {
@@ -530,12 +580,12 @@ pub(crate) async fn establish(
     Ok(sign_in)
 }
 
-/// Verifies a password against a stored hash on the blocking pool, one at a time.
+/// Verifies a password against a stored hash on the hashing thread.
 pub(crate) async fn verify_password_off_thread(
     password: String,
     hash: String,
 ) -> Result<bool, AppError> {
-    hash_bounded(move || password_matches(&password, &hash)).await
+    hashing::run(move || password_matches(&password, &hash)).await
 }
 
 /// Deletes the session on the server and sends the browser to the sign-in page.

@@ -124,15 +124,22 @@ pub async fn list(
     before: Option<i64>,
 ) -> Result<ReservationList, AppError> {
     let scope = Scope::of(user);
+    // The page's orders first, then their details: joined before the limit,
+    // PostgreSQL walked the order lines from the newest down to a deep page
+    // (0.27 s near row 900,000 against 0.6 ms this way).
     let sql = format!(
-        "SELECT o.id, o.order_number, e.enrollment_number, p.name AS product_name, l.quantity, \
-         o.usage_start_date, o.status \
-         FROM orders o \
-         JOIN enrollments e ON e.id = o.enrollment_id \
-         JOIN order_lines l ON l.order_id = o.id AND l.line_number = 1 \
+        "WITH page AS (\
+           SELECT o.id, o.order_number, o.enrollment_id, o.usage_start_date, o.status \
+           FROM orders o \
+           WHERE {} AND o.kind = 'reservation' AND o.id < $2 \
+           ORDER BY o.id DESC LIMIT $3) \
+         SELECT page.id, page.order_number, e.enrollment_number, p.name AS product_name, l.quantity, \
+         page.usage_start_date, page.status \
+         FROM page \
+         JOIN enrollments e ON e.id = page.enrollment_id \
+         JOIN order_lines l ON l.order_id = page.id AND l.line_number = 1 \
          JOIN products p ON p.id = l.product_id \
-         WHERE {} AND o.kind = 'reservation' AND o.id < $2 \
-         ORDER BY o.id DESC LIMIT $3",
+         ORDER BY page.id DESC",
         scope.condition("o")
     );
     let mut rows = sqlx::query_as::<_, Row>(&sql)
