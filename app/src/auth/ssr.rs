@@ -178,7 +178,10 @@ struct SignInRow {
 /// layout, the page and every server function the page calls. Each request
 /// gets its own (the server provides a fresh one per request).
 #[derive(Clone, Default)]
-pub struct RequestSignIn(Arc<tokio::sync::Mutex<Option<Option<(CurrentUser, i64)>>>>);
+pub struct RequestSignIn(Arc<tokio::sync::Mutex<Option<SignedIn>>>);
+
+/// A signed-in user and the id of their sign-in, or nobody.
+type SignedIn = Option<(CurrentUser, i64)>;
 
 impl RequestSignIn {
     /// Forgets what was looked up: the sign-in of this request just changed.

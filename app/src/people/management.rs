@@ -111,7 +111,7 @@ pub async fn set_reservation_permission(
             "The manage-reservation permission is for active online services managers (OSMs).",
         ));
     }
-    AppError::require("enrollment", &enrollment, "Choose an enrollment.")?;
+    AppError::require("enrollment", enrollment, "Choose an enrollment.")?;
     let enrollment = visible(&state.db, admin, enrollment)
         .await
         .map_err(|e| match e {

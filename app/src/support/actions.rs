@@ -141,7 +141,7 @@ async fn enrollment_named(
     user: &CurrentUser,
     number: &str,
 ) -> Result<VisibleEnrollment, AppError> {
-    AppError::require("enrollment", &number, "Enter the enrollment number.")?;
+    AppError::require("enrollment", number, "Enter the enrollment number.")?;
     visible(&state.db, user, number).await.map_err(|e| match e {
         AppError::NotFound => {
             AppError::invalid("enrollment", "There is no enrollment with this number.")

@@ -686,7 +686,7 @@ pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
         let fields = bill_to_change(number, &format!("authorisation-ground-cicr-{number}"));
         let body = ok_text(
             post_raw(
-                &app,
+                app,
                 "/api/request-contact-change",
                 &form_of(&fields),
                 Some(&cookie),
