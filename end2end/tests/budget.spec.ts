@@ -16,6 +16,7 @@ const PAGES: { name: string; path: string; as?: string }[] = [
 ];
 
 test.describe("what a browser downloads for a page", () => {
+  // Skipped without JavaScript: such a browser downloads no WASM or JS, so there is no budget to check.
   test.skip(({ javaScriptEnabled }) => javaScriptEnabled === false, "without JavaScript no script is downloaded at all");
 
   for (const { name, path, as } of PAGES) {

@@ -4,6 +4,7 @@ import { ready, signIn } from "./accounts";
 // What the island around every page adds in a browser with JavaScript. Without
 // it every form still works (the other journeys run without JavaScript too).
 test.describe("forms in a browser with JavaScript", () => {
+  // Skipped without JavaScript: the island is what these tests check, and it only runs in a browser with JavaScript.
   test.skip(({ javaScriptEnabled }) => javaScriptEnabled === false, "the island runs only with JavaScript");
 
   test("a required field left empty is named next to it before anything is sent", async ({ page }) => {
