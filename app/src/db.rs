@@ -149,6 +149,28 @@ impl Db {
     }
 }
 
+/// `$first, $first+1, …` for `count` values: the list of an `IN (…)`.
+pub fn placeholders(first: usize, count: usize) -> String {
+    let mut s = String::with_capacity(count * 6);
+    for i in 0..count {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('$');
+        s.push_str(&(first + i).to_string());
+    }
+    s
+}
+
+/// `($1, …, $width), ($width+1, …), …` for `rows` rows: the `VALUES` of a
+/// multi-row insert.
+pub fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn create_parent_dir(url: &str) -> Result<(), String> {
     let path = url
         .trim_start_matches("sqlite://")
@@ -168,7 +190,13 @@ fn create_parent_dir(url: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::Backend;
+    use super::{placeholders, value_rows, Backend};
+
+    #[test]
+    fn placeholders_number_every_value() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+    }
 
     #[test]
     fn the_backend_follows_the_url_scheme() {

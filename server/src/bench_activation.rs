@@ -1,9 +1,12 @@
-//! The activation benchmark: how long the engine takes to decide a batch of new
-//! orders, and how many emails a second the outbox worker hands to an SMTP
-//! listener on loopback. Runs on the large data set (`generate-large`).
+//! The activation benchmark, on the large data set (`generate-large`): how long
+//! the engine takes to decide a batch of new orders, how many emails a second
+//! the outbox hands to an SMTP listener on loopback, and, as the ceiling in the
+//! same run, how many a bare loop of raw SMTP connections sends to the same
+//! listener (no database, messages made in advance).
 
 use crate::config::Settings;
-use crate::mailer::SmtpMailer;
+use crate::large_data::queue_for_activation;
+use crate::smtp::{SmtpMailer, CONNECTIONS};
 use crate::startup::open_database;
 use app::activation::engine::decide_pending;
 use app::activation::outbox::send_due;
@@ -12,9 +15,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use time::macros::datetime;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
-/// An SMTP listener that accepts everything and counts messages.
+/// An SMTP listener that accepts everything, offers PIPELINING and counts
+/// messages.
 async fn smtp_sink(count: Arc<AtomicUsize>) -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -24,30 +28,49 @@ async fn smtp_sink(count: Arc<AtomicUsize>) -> Result<u16, String> {
         while let Ok((stream, _)) = listener.accept().await {
             let count = count.clone();
             tokio::spawn(async move {
+                let _ = stream.set_nodelay(true);
                 let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read).lines();
+                let mut lines = BufReader::new(read);
                 let _ = write.write_all(b"220 sink\r\n").await;
                 let mut in_data = false;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let reply: &[u8] = if in_data {
-                        if line != "." {
-                            continue;
+                let mut replies = Vec::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match lines.read_line(&mut line).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let text = line.trim_end();
+                    if in_data {
+                        if text == "." {
+                            in_data = false;
+                            count.fetch_add(1, Ordering::Relaxed);
+                            replies.extend_from_slice(b"250 queued\r\n");
                         }
-                        in_data = false;
-                        count.fetch_add(1, Ordering::Relaxed);
-                        b"250 queued\r\n"
-                    } else if line.to_ascii_uppercase().starts_with("EHLO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
-                    } else if line.to_ascii_uppercase().starts_with("DATA") {
-                        in_data = true;
-                        b"354 go on\r\n"
-                    } else if line.to_ascii_uppercase().starts_with("QUIT") {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        return;
                     } else {
-                        b"250 ok\r\n"
-                    };
-                    let _ = write.write_all(reply).await;
+                        let verb = text.to_ascii_uppercase();
+                        if verb.starts_with("EHLO") {
+                            replies.extend_from_slice(
+                                b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+                            );
+                        } else if verb.starts_with("DATA") {
+                            in_data = true;
+                            replies.extend_from_slice(b"354 go on\r\n");
+                        } else if verb.starts_with("QUIT") {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            replies.extend_from_slice(b"250 ok\r\n");
+                        }
+                    }
+                    // Replies to a pipelined group leave together.
+                    if lines.buffer().is_empty() && !replies.is_empty() {
+                        if write.write_all(&replies).await.is_err() {
+                            return;
+                        }
+                        replies.clear();
+                    }
                 }
             });
         }
@@ -55,29 +78,64 @@ async fn smtp_sink(count: Arc<AtomicUsize>) -> Result<u16, String> {
     Ok(port)
 }
 
-/// Decides `orders` queued orders, then sends up to `emails` messages over SMTP.
+/// The ceiling: `messages` copies of `data` over [`CONNECTIONS`] raw
+/// connections, pipelined, with nothing else to do. Returns emails/s.
+async fn bare_smtp(port: u16, data: Arc<Vec<u8>>, messages: usize) -> Result<f64, String> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut senders = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (next, data) = (next.clone(), data.clone());
+        senders.push(tokio::spawn(async move {
+            let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+            stream.set_nodelay(true)?;
+            let mut s = BufReader::new(stream);
+            read_replies(&mut s, 1).await?; // greeting
+            s.get_mut().write_all(b"EHLO bench.example\r\n").await?;
+            read_replies(&mut s, 1).await?;
+            while next.fetch_add(1, Ordering::Relaxed) < messages {
+                s.get_mut()
+                    .write_all(b"MAIL FROM:<bench@bench.example>\r\nRCPT TO:<osm@bench.example>\r\nDATA\r\n")
+                    .await?;
+                read_replies(&mut s, 3).await?;
+                s.get_mut().write_all(&data).await?;
+                read_replies(&mut s, 1).await?;
+            }
+            Ok::<_, std::io::Error>(())
+        }));
+    }
+    for sender in senders {
+        sender
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(messages as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Reads `n` whole replies (multi-line ones included).
+async fn read_replies(s: &mut BufReader<TcpStream>, n: usize) -> std::io::Result<()> {
+    let mut line = String::new();
+    let mut done = 0;
+    while done < n {
+        line.clear();
+        if s.read_line(&mut line).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if line.as_bytes().get(3) != Some(&b'-') {
+            done += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Decides `orders` queued orders, then sends up to `emails` messages over SMTP
+/// and the same number by the bare loop.
 pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), String> {
     let db = open_database(&settings).await.map_err(|e| e.to_string())?;
-    let err = |e: sqlx::Error| e.to_string();
-    sqlx::query(
-        "INSERT INTO enrollment_contacts (enrollment_id, contact_type, name, email, phone) \
-         SELECT id, 'osm', 'Benchmark OSM', 'osm' || id || '@bench.example', '+1 425 555 0100' \
-         FROM enrollments WHERE name LIKE 'Generated enrollment %' \
-         ON CONFLICT (enrollment_id, contact_type) DO NOTHING",
-    )
-    .execute(db.pool())
-    .await
-    .map_err(err)?;
-    let queued = sqlx::query(
-        "INSERT INTO activation_queue (order_id, enqueued_at) \
-         SELECT id, 0 FROM orders WHERE kind = 'reservation' AND status = 'placed' \
-         AND id NOT IN (SELECT order_id FROM activation_queue) ORDER BY id LIMIT $1",
-    )
-    .bind(orders)
-    .execute(db.pool())
-    .await
-    .map_err(err)?
-    .rows_affected();
+    let queued = queue_for_activation(&db, orders)
+        .await
+        .map_err(|e| e.to_string())?;
     println!(
         "backend: {:?}; {queued} orders queued for the activation engine",
         db.backend()
@@ -90,7 +148,7 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
     let started = Instant::now();
     let mut decided = 0;
     loop {
-        let n = decide_pending(&db, &keys, now, 1000)
+        let n = decide_pending(&db, &keys, now, 5000)
             .await
             .map_err(|e| e.to_string())?;
         if n == 0 {
@@ -100,7 +158,7 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "decided {decided} orders in {seconds:.1} s ({:.0} orders/s)",
+        "decided {decided} orders in {seconds:.2} s ({:.0} orders/s)",
         decided as f64 / seconds
     );
 
@@ -113,10 +171,57 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
         .await
         .map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();
+    let portal = sent as f64 / seconds;
     println!(
-        "sent {sent} emails over SMTP in {seconds:.1} s ({:.0} emails/s; the listener counted {})",
-        sent as f64 / seconds,
+        "portal: sent {sent} emails over SMTP in {seconds:.2} s ({portal:.0} emails/s; the listener counted {})",
         count.load(Ordering::Relaxed)
     );
+    if sent == 0 {
+        return Err("no email was due: queue orders (and generate-large) first".into());
+    }
+
+    // The same message, as the portal put it on the wire, for the bare loop.
+    let sample = sample_message(&db, &mailer, &keys).await?;
+    let ceiling = bare_smtp(port, Arc::new(sample), sent).await?;
+    println!(
+        "bare SMTP loop ({CONNECTIONS} connections, pipelined): {ceiling:.0} emails/s; portal/bare = {:.2}",
+        portal / ceiling
+    );
     Ok(())
+}
+
+/// One message as the portal sends it: the last one sent, read back from the
+/// outbox and formatted as the mailer does.
+async fn sample_message(
+    db: &app::db::Db,
+    mailer: &SmtpMailer,
+    keys: &app::activation::link::LinkKeys,
+) -> Result<Vec<u8>, String> {
+    let (to, subject, message_id, activation): (String, String, String, i64) = sqlx::query_as(
+        "SELECT to_email, subject, message_id, activation_id FROM outbox \
+         WHERE status = 'sent' AND activation_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await
+    .map_err(|e| e.to_string())?;
+    let link =
+        app::activation::outbox::link_url("http://127.0.0.1:3000", keys.current(), activation, 1);
+    let body = app::activation::templates::body(
+        app::activation::templates::Template::Ols,
+        &app::activation::templates::EmailFacts {
+            enrollment_number: "30000001",
+            enrollment_name: "Generated enrollment 1",
+            purchased: "Microsoft 365 E3 × 100",
+            link: &link,
+            expires_on: "1 June 2027",
+        },
+    );
+    let email = app::activation::outbox::OutgoingEmail {
+        outbox_id: 0,
+        to,
+        subject,
+        body,
+        message_id,
+    };
+    mailer.wire(&email).map(|(_, data)| data)
 }

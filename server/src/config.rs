@@ -25,6 +25,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of the portal's email.
     pub mail_from: String,
+    /// How long an outbox worker may hold a message it claimed before another
+    /// instance (or this one, restarted) sends it (`OUTBOX_LEASE`, default 2m).
+    pub outbox_lease: Duration,
     /// How long a contact change takes to reach VLSC and explore.ms after eMSL.
     pub propagation_delay: Duration,
     /// Whether this instance runs the activation engine, the outbox worker and
@@ -86,6 +89,7 @@ impl Settings {
             )?,
             smtp_url: lookup("SMTP_URL").filter(|v| !v.is_empty()),
             mail_from: get("MAIL_FROM", "Volume Licensing <no-reply@licensing.example>"),
+            outbox_lease: parse_duration("OUTBOX_LEASE", &get("OUTBOX_LEASE", "2m"))?,
             run_workers: get("RUN_WORKERS", "true") != "false",
             propagation_delay: parse_duration(
                 "PROPAGATION_DELAY",

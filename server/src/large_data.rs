@@ -213,3 +213,26 @@ pub async fn generate(db: &Db, volume: Volume) -> Result<(), AppError> {
     sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(())
 }
+
+/// Gives every generated enrollment an OSM (where it has none) and puts up to
+/// `orders` of the generated reservations in the activation queue. Returns
+/// how many were queued.
+pub async fn queue_for_activation(db: &Db, orders: i64) -> Result<u64, AppError> {
+    sqlx::query(
+        "INSERT INTO enrollment_contacts (enrollment_id, contact_type, name, email, phone) \
+         SELECT id, 'osm', 'Generated OSM', 'osm' || id || '@generated.example', '+1 425 555 0100' \
+         FROM enrollments WHERE name LIKE 'Generated enrollment %' \
+         ON CONFLICT (enrollment_id, contact_type) DO NOTHING",
+    )
+    .execute(db.writer())
+    .await?;
+    Ok(sqlx::query(
+        "INSERT INTO activation_queue (order_id, enqueued_at) \
+         SELECT id, 0 FROM orders WHERE kind = 'reservation' AND status = 'placed' \
+         AND id NOT IN (SELECT order_id FROM activation_queue) ORDER BY id LIMIT $1",
+    )
+    .bind(orders)
+    .execute(db.writer())
+    .await?
+    .rows_affected())
+}

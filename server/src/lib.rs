@@ -13,6 +13,7 @@ pub mod link_keys;
 pub mod mailer;
 pub mod seed;
 pub mod session_cache;
+pub mod smtp;
 pub mod startup;
 
 pub use config::Settings;

@@ -1,66 +1,13 @@
-//! Sending the outbox over SMTP with lettre, and the background workers that
-//! decide new orders, send due messages and propagate contact changes.
+//! Where the outbox delivers, and the background workers: the activation
+//! engine, the outbox sender and the contact propagation job, each in its own
+//! loop so a burst of email does not hold back decisions or propagation.
 
+use crate::smtp::SmtpMailer;
 use app::activation::engine::decide_pending;
-use app::activation::outbox::{send_due, Deliver, DemoMailbox, OutgoingEmail};
+use app::activation::outbox::{send_due, send_due_leased, Deliver, DemoMailbox, OutgoingEmail};
 use app::contacts::propagation::propagate_due;
 use app::state::AppState;
-use lettre::message::header::ContentType;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
-
-/// An SMTP server reached at `smtp://host:port`.
-#[derive(Clone)]
-pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: lettre::message::Mailbox,
-}
-
-impl SmtpMailer {
-    /// Reads `smtp://host[:port]` (plain SMTP, as a local relay speaks it).
-    pub fn from_url(url: &str, from: &str) -> Result<Self, String> {
-        let rest = url
-            .strip_prefix("smtp://")
-            .ok_or_else(|| format!("SMTP_URL {url:?} must look like smtp://host:port"))?;
-        let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse::<u16>()
-                    .map_err(|_| format!("SMTP_URL {url:?} has a bad port"))?,
-            ),
-            None => (rest.trim_end_matches('/'), 25),
-        };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .timeout(Some(Duration::from_secs(20)))
-            .build();
-        let from = from
-            .parse()
-            .map_err(|e| format!("MAIL_FROM {from:?} is not an address: {e}"))?;
-        Ok(SmtpMailer { transport, from })
-    }
-}
-
-impl Deliver for SmtpMailer {
-    async fn deliver(&self, email: &OutgoingEmail) -> Result<(), String> {
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(email
-                .to
-                .parse()
-                .map_err(|e| format!("bad recipient: {e}"))?)
-            .subject(email.subject.clone())
-            .message_id(Some(email.message_id.clone()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| e.to_string())?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-}
 
 /// Where the workers deliver.
 #[derive(Clone)]
@@ -76,10 +23,22 @@ impl Deliver for Mailer {
             Mailer::Demo(m) => m.deliver(email).await,
         }
     }
+
+    async fn deliver_all(&self, emails: &[OutgoingEmail]) -> Vec<Result<(), String>> {
+        match self {
+            Mailer::Smtp(m) => m.deliver_all(emails).await,
+            Mailer::Demo(m) => m.deliver_all(emails).await,
+        }
+    }
 }
 
-/// One round of the workers: decide new orders, send what is due, and copy
-/// due contact changes to VLSC and explore.ms.
+/// Orders the engine decides in one round.
+const DECISIONS_PER_ROUND: i64 = 5_000;
+/// Messages the outbox worker sends in one round.
+const MESSAGES_PER_ROUND: usize = 10_000;
+
+/// One round of every worker, one after the other: decide new orders, send
+/// what is due, and copy due contact changes to VLSC and explore.ms.
 pub async fn work_once(state: &AppState, mailer: &Mailer) -> Result<(usize, usize), app::AppError> {
     let decided = decide_pending(&state.db, &state.link_keys, state.clock.now(), 500).await?;
     let sent = send_due(
@@ -95,12 +54,63 @@ pub async fn work_once(state: &AppState, mailer: &Mailer) -> Result<(usize, usiz
     Ok((decided, sent))
 }
 
-/// Runs the workers until the process ends, every `every`.
-pub async fn run_workers(state: AppState, mailer: Mailer, every: Duration) {
-    loop {
-        if let Err(e) = work_once(&state, &mailer).await {
-            tracing::error!(error = %e, "activation workers failed a round");
+/// Runs the three workers until the process ends. The engine and the outbox
+/// go straight on after a round that did something and rest `every` after
+/// one that found nothing; propagation runs every `every`.
+pub async fn run_workers(state: AppState, mailer: Mailer, every: Duration, lease: Duration) {
+    let engine = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let round = decide_pending(
+                    &state.db,
+                    &state.link_keys,
+                    state.clock.now(),
+                    DECISIONS_PER_ROUND,
+                )
+                .await;
+                rest("the activation engine", round, every).await;
+            }
+        })
+    };
+    let outbox = {
+        let state = state.clone();
+        let lease = i64::try_from(lease.as_secs()).unwrap_or(i64::MAX);
+        tokio::spawn(async move {
+            loop {
+                let round = send_due_leased(
+                    &state.db,
+                    &mailer,
+                    &state.link_keys,
+                    &state.public_url,
+                    state.clock.now(),
+                    MESSAGES_PER_ROUND,
+                    lease,
+                )
+                .await;
+                rest("the outbox worker", round, every).await;
+            }
+        })
+    };
+    let propagation = tokio::spawn(async move {
+        loop {
+            if let Err(e) = propagate_due(&state.db, state.now_unix(), 500).await {
+                tracing::error!(error = %e, "contact propagation failed a round");
+            }
+            tokio::time::sleep(every).await;
         }
-        tokio::time::sleep(every).await;
+    });
+    let _ = tokio::join!(engine, outbox, propagation);
+}
+
+/// After a round: straight on when it had work, else a rest.
+async fn rest(worker: &str, round: Result<usize, app::AppError>, every: Duration) {
+    match round {
+        Ok(n) if n > 0 => tokio::task::yield_now().await,
+        Ok(_) => tokio::time::sleep(every).await,
+        Err(e) => {
+            tracing::error!(error = %e, worker, "a worker's round failed");
+            tokio::time::sleep(every).await;
+        }
     }
 }

@@ -3,8 +3,9 @@
 use crate::assets;
 use crate::config::Settings;
 use crate::edge::{self, EdgeSettings};
-use crate::mailer::{run_workers, Mailer, SmtpMailer};
+use crate::mailer::{run_workers, Mailer};
 use crate::session_cache::CachedSessions;
+use crate::smtp::SmtpMailer;
 use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
 use app::state::{AppState, Clock, SignInLimits, SystemClock};
@@ -44,7 +45,7 @@ pub struct Application {
     db: Db,
     state: AppState,
     mailer: Mailer,
-    workers: Option<(AppState, Mailer)>,
+    workers: Option<(AppState, Mailer, Duration)>,
 }
 
 /// Opens the database and applies the migrations, including the session table.
@@ -104,7 +105,7 @@ impl Application {
         };
         let workers = settings
             .run_workers
-            .then(|| (state.clone(), mailer.clone()));
+            .then(|| (state.clone(), mailer.clone(), settings.outbox_lease));
         let router = match db.backend() {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&sqlite_url(&settings.database_url))
@@ -173,8 +174,13 @@ impl Application {
     /// Serves until the process receives Ctrl-C or SIGTERM; runs the activation
     /// workers too, unless they are switched off.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        if let Some((state, mailer)) = self.workers {
-            tokio::spawn(run_workers(state, mailer, Duration::from_millis(500)));
+        if let Some((state, mailer, lease)) = self.workers {
+            tokio::spawn(run_workers(
+                state,
+                mailer,
+                Duration::from_millis(500),
+                lease,
+            ));
         }
         // Answers leave at once: without TCP_NODELAY a body written after its
         // headers waits for the client's delayed acknowledgement (40 ms).

@@ -46,6 +46,7 @@ async fn may_diagnose(
 
 #[derive(sqlx::FromRow)]
 struct OutboxRow {
+    id: i64,
     to_email: String,
     subject: String,
     status: String,
@@ -115,8 +116,15 @@ pub async fn diagnose(
     .fetch_optional(db.pool())
     .await?;
     let outbox = sqlx::query_as::<_, OutboxRow>(
-        "SELECT to_email, subject, status, attempts, not_before, created_at, sent_at, last_error, next_attempt_at \
+        "SELECT id, to_email, subject, status, attempts, not_before, created_at, sent_at, last_error, next_attempt_at \
          FROM outbox WHERE enrollment_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let failed_tries: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT f.outbox_id, f.attempt, f.failed_at, f.kind FROM delivery_failures f \
+         JOIN outbox o ON o.id = f.outbox_id WHERE o.enrollment_id = $1 ORDER BY f.id",
     )
     .bind(id)
     .fetch_all(db.pool())
@@ -289,13 +297,30 @@ pub async fn diagnose(
                 outcome: "scheduled".into(),
             });
         }
+        for (_, attempt, at, kind) in failed_tries.iter().filter(|t| t.0 == m.id) {
+            let why = match kind.as_str() {
+                "refused" => "the mail server refused it",
+                "timed_out" => "the mail server did not answer in time",
+                "not_composed" => "the message could not be prepared",
+                _ => "the mail server could not be reached or dropped the connection",
+            };
+            timeline.push(TimelineEntry {
+                at: when(*at),
+                sort: *at,
+                event: format!("Try {attempt} to {to} failed: {why}."),
+                outcome: "try_failed".into(),
+            });
+        }
         match m.status.as_str() {
             "sent" => {
                 let at = m.sent_at.unwrap_or(m.created_at);
                 timeline.push(TimelineEntry {
                     at: when(at),
                     sort: at,
-                    event: format!("Sent to {to}; accepted by the mail server."),
+                    event: format!(
+                        "Sent to {to} on try {}; accepted by the mail server.",
+                        m.attempts
+                    ),
                     outcome: "sent".into(),
                 });
             }
@@ -312,11 +337,11 @@ pub async fn diagnose(
                 at: when(m.next_attempt_at),
                 sort: m.next_attempt_at,
                 event: format!(
-                    "Try {} failed{}; trying again.",
-                    m.attempts,
+                    "Try {} is due{}.",
+                    m.attempts + 1,
                     m.last_error
                         .as_ref()
-                        .map(|_| " (mail server error)")
+                        .map(|_| " after the failed one")
                         .unwrap_or_default()
                 ),
                 outcome: "retrying".into(),

@@ -1,106 +1,80 @@
-//! The activation engine: for every new order, decide once what activation it
-//! calls for (R1, R2, R8, R11) and queue any email in the same transaction.
+//! The activation engine: decides the orders waiting in the activation queue in
+//! batches. Each batch is one transaction: claim the orders, gather their facts
+//! with a few set-based queries, decide them with [`decision::decide`] (R1, R2,
+//! R8, R11), and write the decisions, activations and emails with multi-row
+//! statements. A batch that fails leaves none of its orders decided.
 
+use super::decision::{
+    self, AdministeredAccount, BatchFacts, Decision, Effect, EnrollmentFacts, OrderFacts,
+};
 use super::link::{self, LinkKey, LinkKeys};
 use super::templates::Template;
-use crate::db::{Db, Tx};
-use crate::domain::{add_months, parse_date, ProductKind};
+use crate::db::{placeholders, value_rows, Backend, Db, Tx};
+use crate::domain::ProductKind;
 use crate::error::AppError;
-use time::{OffsetDateTime, Time};
+use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
 
-/// What the engine decided about one order, for one kind of activation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// R11a: the order has no online service.
-    NothingToActivate,
-    /// R11d: the enrollment already has an online account; licenses join it.
-    JoinedAccount,
-    /// R11f: the recipient administers an existing account; licenses go there.
-    AssignedToExistingAccount,
-    /// R1: only the first online order sends the email; one was already sent.
-    AlreadySent,
-    /// R1/R2/R8: the email is queued now.
-    EmailQueued,
-    /// R11e: the usage start date is in the future; the email waits for it.
-    EmailScheduled,
-    /// Neither an OSM nor an NTC is recorded.
-    NoRecipient,
-    /// The reservation was cancelled before the engine saw it.
-    Cancelled,
+pub use super::decision::{link_expiry, Outcome};
+
+/// Orders claimed and decided in one transaction.
+const BATCH: usize = 500;
+/// Rows written by one multi-row statement.
+const ROWS_PER_STATEMENT: usize = 250;
+
+/// Which queued orders a batch claims.
+enum Claim<'a> {
+    /// The oldest undecided, at most this many.
+    Oldest(usize),
+    /// These, if still undecided.
+    These(&'a [i64]),
 }
 
-impl Outcome {
-    /// The value stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Outcome::NothingToActivate => "nothing_to_activate",
-            Outcome::JoinedAccount => "joined_account",
-            Outcome::AssignedToExistingAccount => "assigned_to_existing_account",
-            Outcome::AlreadySent => "already_sent",
-            Outcome::EmailQueued => "email_queued",
-            Outcome::EmailScheduled => "email_scheduled",
-            Outcome::NoRecipient => "no_recipient",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
-}
-
-/// One queued order, as the engine reads it.
-#[derive(Debug, sqlx::FromRow)]
-struct QueuedOrder {
-    queue_id: i64,
-    order_id: i64,
-    enrollment_id: i64,
-    status: String,
-    purchase_date: String,
-    usage_start_date: String,
-}
-
-/// Midnight UTC at the start of `date` (an ISO date), as Unix seconds.
-fn start_of(date: &str) -> Result<i64, AppError> {
-    let d = parse_date(date, "date").map_err(|_| AppError::Internal)?;
-    Ok(d.with_time(Time::MIDNIGHT).assume_utc().unix_timestamp())
-}
-
-/// R9: a link expires six months after the original purchase date.
-pub fn link_expiry(purchase_date: &str) -> Result<i64, AppError> {
-    let d = parse_date(purchase_date, "date").map_err(|_| AppError::Internal)?;
-    Ok(add_months(d, 6)
-        .with_time(Time::MIDNIGHT)
-        .assume_utc()
-        .unix_timestamp())
-}
-
-/// Decides every order waiting in the activation queue, oldest first, at most
+/// Decides the orders waiting in the activation queue, oldest first, at most
 /// `limit` of them. Returns how many were decided here. Safe to run in several
-/// portal instances at once: each order is claimed inside its transaction.
+/// portal instances at once: a batch claims its orders inside its transaction
+/// (on PostgreSQL skipping those another instance holds).
 pub async fn decide_pending(
     db: &Db,
     keys: &LinkKeys,
     now: OffsetDateTime,
     limit: i64,
 ) -> Result<usize, AppError> {
-    let pending = sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    if pending.is_empty() {
-        return Ok(0);
-    }
     let key = keys.current();
+    let at = now.unix_timestamp();
+    let limit = usize::try_from(limit).unwrap_or(0);
     let mut decided = 0;
-    // Up to 50 orders share a transaction; if one of them fails, that chunk is
-    // done again one order per transaction, so one bad order holds back no other.
-    for chunk in pending.chunks(DECISIONS_PER_TRANSACTION) {
-        match decide_together(db, chunk, now, key).await {
+    while decided < limit {
+        let mut claimed = Vec::new();
+        let want = (limit - decided).min(BATCH);
+        match decide_batch(db, Claim::Oldest(want), at, key, &mut claimed).await {
+            Ok(0) => break,
             Ok(n) => decided += n,
+            Err(e) if claimed.is_empty() => return Err(e),
             Err(e) => {
+                // One bad order must hold back no other: the batch is done
+                // again one order per transaction.
                 tracing::warn!(error = %e, "a batch of decisions failed; deciding one by one");
-                for queue_id in chunk {
-                    decided +=
-                        decide_together(db, std::slice::from_ref(queue_id), now, key).await?;
+                let mut alone = 0;
+                for id in &claimed {
+                    match decide_batch(
+                        db,
+                        Claim::These(std::slice::from_ref(id)),
+                        at,
+                        key,
+                        &mut Vec::new(),
+                    )
+                    .await
+                    {
+                        Ok(n) => alone += n,
+                        Err(e) => {
+                            tracing::error!(queue = id, error = %e, "an order could not be decided; it stays queued")
+                        }
+                    }
+                }
+                decided += alone;
+                if alone == 0 {
+                    break;
                 }
             }
         }
@@ -108,345 +82,360 @@ pub async fn decide_pending(
     Ok(decided)
 }
 
-/// Orders decided in one transaction.
-const DECISIONS_PER_TRANSACTION: usize = 50;
-
-async fn decide_together(
+async fn decide_batch(
     db: &Db,
-    queue_ids: &[i64],
-    now: OffsetDateTime,
+    claim: Claim<'_>,
+    at: i64,
     key: &LinkKey,
+    claimed: &mut Vec<i64>,
 ) -> Result<usize, AppError> {
     let mut tx = db.begin().await?;
-    let mut decided = 0;
-    for queue_id in queue_ids {
-        if decide_one(&mut tx, *queue_id, now, key).await? {
-            decided += 1;
+    let ids = claim_orders(&mut tx, db.backend(), claim, at).await?;
+    if ids.is_empty() {
+        tx.rollback().await?;
+        return Ok(0);
+    }
+    claimed.extend_from_slice(&ids);
+    let facts = gather(&mut tx, &ids).await?;
+    let decisions = decision::decide(&facts, at).map_err(|u| {
+        tracing::error!(order = u.order_id, "an order's stored dates cannot be read");
+        AppError::Internal
+    })?;
+    write(&mut tx, db.backend(), &decisions, at, key).await?;
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+/// Marks the orders decided (inside the batch's transaction) and returns their
+/// queue ids, oldest first.
+async fn claim_orders(
+    tx: &mut Tx,
+    backend: Backend,
+    claim: Claim<'_>,
+    at: i64,
+) -> Result<Vec<i64>, AppError> {
+    // On SQLite the transaction holds the write lock already; on PostgreSQL
+    // rows another instance is deciding are left to it.
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let ids: Vec<i64> = match claim {
+        Claim::Oldest(n) => sqlx::query_scalar(&format!(
+            "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1{lock}"
+        ))
+        .bind(n as i64)
+        .fetch_all(&mut **tx)
+        .await?,
+        Claim::These(ids) => {
+            let sql = format!(
+                "SELECT id FROM activation_queue WHERE decided_at IS NULL AND id IN ({}) ORDER BY id{lock}",
+                placeholders(1, ids.len())
+            );
+            let mut q = sqlx::query_scalar(&sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut **tx).await?
+        }
+    };
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let sql = format!(
+        "UPDATE activation_queue SET decided_at = $1 WHERE id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(at);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(ids)
+}
+
+#[derive(sqlx::FromRow)]
+struct QueuedOrder {
+    order_id: i64,
+    enrollment_id: i64,
+    status: String,
+    purchase_date: String,
+    usage_start_date: String,
+}
+
+/// Runs `sql` (whose `IN` list is `{}`) with `values` bound, and returns the rows.
+async fn fetch_in<T, V>(tx: &mut Tx, sql: &str, values: &[V]) -> Result<Vec<T>, AppError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    V: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync,
+{
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sql.replace("{}", &placeholders(1, values.len()));
+    let mut q = sqlx::query_as::<_, T>(&sql);
+    for v in values {
+        q = q.bind(v.clone());
+    }
+    Ok(q.fetch_all(&mut **tx).await?)
+}
+
+/// The facts of the claimed orders, in a handful of set-based queries.
+async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> {
+    let queued: Vec<QueuedOrder> = fetch_in(
+        tx,
+        "SELECT o.id AS order_id, o.enrollment_id, o.status, o.purchase_date, o.usage_start_date \
+         FROM activation_queue q JOIN orders o ON o.id = q.order_id WHERE q.id IN ({}) ORDER BY q.id",
+        queue_ids,
+    )
+    .await?;
+    let order_ids: Vec<i64> = queued.iter().map(|o| o.order_id).collect();
+    let mut enrollment_ids: Vec<i64> = queued.iter().map(|o| o.enrollment_id).collect();
+    enrollment_ids.sort_unstable();
+    enrollment_ids.dedup();
+
+    let kinds: Vec<(i64, String)> = fetch_in(
+        tx,
+        "SELECT l.order_id, p.kind FROM order_lines l JOIN products p ON p.id = l.product_id \
+         WHERE l.order_id IN ({})",
+        &order_ids,
+    )
+    .await?;
+    // (has an online service, has Azure) by order.
+    let mut kinds_of: HashMap<i64, (bool, bool)> = HashMap::new();
+    for (order, kind) in &kinds {
+        let entry = kinds_of.entry(*order).or_default();
+        match ProductKind::parse(kind) {
+            Ok(ProductKind::OnlineService) => entry.0 = true,
+            Ok(ProductKind::Azure) => entry.1 = true,
+            _ => {}
         }
     }
-    tx.commit().await?;
-    Ok(decided)
-}
-
-async fn decide_one(
-    tx: &mut Tx,
-    queue_id: i64,
-    now: OffsetDateTime,
-    key: &LinkKey,
-) -> Result<bool, AppError> {
-    let at = now.unix_timestamp();
-    // The claim: only the transaction that flips `decided_at` goes on.
-    let claimed = sqlx::query(
-        "UPDATE activation_queue SET decided_at = $1 WHERE id = $2 AND decided_at IS NULL",
-    )
-    .bind(at)
-    .bind(queue_id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if claimed != 1 {
-        return Ok(false);
+    let mut facts = BatchFacts::default();
+    for o in &queued {
+        facts.orders.push(OrderFacts {
+            order_id: o.order_id,
+            enrollment_id: o.enrollment_id,
+            cancelled: o.status == "cancelled",
+            has_online: kinds_of.get(&o.order_id).is_some_and(|k| k.0),
+            has_azure: kinds_of.get(&o.order_id).is_some_and(|k| k.1),
+            purchase_date: o.purchase_date.clone(),
+            usage_start_date: o.usage_start_date.clone(),
+        });
+        facts
+            .enrollments
+            .insert(o.enrollment_id, EnrollmentFacts::default());
     }
-    let order = sqlx::query_as::<_, QueuedOrder>(
-        "SELECT q.id AS queue_id, o.id AS order_id, o.enrollment_id, o.status, o.purchase_date, o.usage_start_date \
-         FROM activation_queue q JOIN orders o ON o.id = q.order_id \
-         WHERE q.id = $1",
-    )
-    .bind(queue_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    debug_assert_eq!(order.queue_id, queue_id);
-    let kinds: Vec<String> = sqlx::query_scalar(
-        "SELECT p.kind FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.order_id = $1",
-    )
-    .bind(order.order_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let kinds: Vec<ProductKind> = kinds
-        .iter()
-        .filter_map(|k| ProductKind::parse(k).ok())
-        .collect();
-    let has_online = kinds.contains(&ProductKind::OnlineService);
-    let has_azure = kinds.contains(&ProductKind::Azure);
 
-    if order.status == "cancelled" {
-        record(
-            tx,
-            &order,
-            Template::Ols,
-            Outcome::Cancelled,
-            "The reservation was cancelled.",
-            None,
-            at,
-        )
-        .await?;
-        return Ok(true);
-    }
-    if !has_online && !has_azure {
-        let reason = "The order has on-premises products only: there is nothing to activate.";
-        record(
-            tx,
-            &order,
-            Template::Ols,
-            Outcome::NothingToActivate,
-            reason,
-            None,
-            at,
-        )
-        .await?;
-    }
-    if has_online {
-        decide_ols(tx, &order, now, key).await?;
-    }
-    if has_azure {
-        decide_azure(tx, &order, now, key).await?;
-    }
-    Ok(true)
-}
-
-async fn contact_email(
-    tx: &mut Tx,
-    enrollment_id: i64,
-    contact: &str,
-) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar::<_, String>(
-        "SELECT email FROM enrollment_contacts WHERE enrollment_id = $1 AND contact_type = $2",
-    )
-    .bind(enrollment_id)
-    .bind(contact)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
-async fn record(
-    tx: &mut Tx,
-    order: &QueuedOrder,
-    kind: Template,
-    outcome: Outcome,
-    reason: &str,
-    recipient: Option<(&str, &str)>,
-    at: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO activation_decisions (order_id, enrollment_id, kind, outcome, reason, recipient_email, \
-         recipient_contact, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(order.order_id)
-    .bind(order.enrollment_id)
-    .bind(kind.code())
-    .bind(outcome.code())
-    .bind(reason)
-    .bind(recipient.map(|r| r.0.to_string()))
-    .bind(recipient.map(|r| r.1.to_string()))
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn decide_ols(
-    tx: &mut Tx,
-    order: &QueuedOrder,
-    now: OffsetDateTime,
-    key: &LinkKey,
-) -> Result<(), AppError> {
-    let at = now.unix_timestamp();
-    let account = sqlx::query_scalar::<_, String>(
-        "SELECT a.domain FROM enrollment_accounts ea JOIN online_accounts a ON a.id = ea.account_id \
-         WHERE ea.enrollment_id = $1",
-    )
-    .bind(order.enrollment_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(domain) = account {
-        let reason = format!(
-            "The enrollment is already associated with the online account {domain}: the licenses join it and no email is sent."
-        );
-        return record(
-            tx,
-            order,
-            Template::Ols,
-            Outcome::JoinedAccount,
-            &reason,
-            None,
-            at,
-        )
-        .await;
-    }
-    // R1 to the OSM; R2 to the NTC when there is no OSM.
-    let recipient = match contact_email(tx, order.enrollment_id, "osm").await? {
-        Some(email) => Some((email, "osm")),
-        None => contact_email(tx, order.enrollment_id, "ntc")
-            .await?
-            .map(|e| (e, "ntc")),
-    };
-    let Some((email, contact)) = recipient else {
-        let reason = "Neither an OSM nor an NTC is recorded on the enrollment, so no activation email can be sent.";
-        return record(
-            tx,
-            order,
-            Template::Ols,
-            Outcome::NoRecipient,
-            reason,
-            None,
-            at,
-        )
-        .await;
-    };
-    let existing = sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, domain FROM online_accounts WHERE global_admin_email = $1 OR billing_admin_email = $1 \
-         ORDER BY id LIMIT 1",
-    )
-    .bind(&email)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some((account_id, domain)) = existing {
-        sqlx::query(
-            "INSERT INTO enrollment_accounts (enrollment_id, account_id, associated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (enrollment_id) DO NOTHING",
-        )
-        .bind(order.enrollment_id)
-        .bind(account_id)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-        let reason = format!(
-            "The recipient's address administers the existing online account {domain}: the licenses were assigned to it and no email is sent."
-        );
-        return record(
-            tx,
-            order,
-            Template::Ols,
-            Outcome::AssignedToExistingAccount,
-            &reason,
-            Some((&email, contact)),
-            at,
-        )
-        .await;
-    }
-    queue_email(tx, order, Template::Ols, &email, contact, now, key).await
-}
-
-async fn decide_azure(
-    tx: &mut Tx,
-    order: &QueuedOrder,
-    now: OffsetDateTime,
-    key: &LinkKey,
-) -> Result<(), AppError> {
-    let at = now.unix_timestamp();
-    // R8: the NTC is the Azure administrator and receives the Azure email.
-    let Some(email) = contact_email(tx, order.enrollment_id, "ntc").await? else {
-        let reason = "No NTC is recorded, and the Azure activation email goes only to the NTC.";
-        return record(
-            tx,
-            order,
-            Template::Azure,
-            Outcome::NoRecipient,
-            reason,
-            None,
-            at,
-        )
-        .await;
-    };
-    queue_email(tx, order, Template::Azure, &email, "ntc", now, key).await
-}
-
-async fn queue_email(
-    tx: &mut Tx,
-    order: &QueuedOrder,
-    template: Template,
-    email: &str,
-    contact: &str,
-    now: OffsetDateTime,
-    key: &LinkKey,
-) -> Result<(), AppError> {
-    let at = now.unix_timestamp();
-    let previous = sqlx::query_scalar::<_, i64>(
-        "SELECT created_at FROM activations WHERE enrollment_id = $1 AND kind = $2",
-    )
-    .bind(order.enrollment_id)
-    .bind(template.code())
-    .fetch_optional(&mut **tx)
-    .await?;
-    if previous.is_some() {
-        let reason = "The activation email was sent for the enrollment's first online order; later orders send none.";
-        return record(
-            tx,
-            order,
-            template,
-            Outcome::AlreadySent,
-            reason,
-            Some((email, contact)),
-            at,
-        )
-        .await;
-    }
-    let expires_at = link_expiry(&order.purchase_date)?;
-    // The hash of a placeholder until the row id is known; replaced just below.
-    let placeholder = link::token_hash(&link::new_secret());
-    let activation_id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO activations (enrollment_id, order_id, kind, recipient_email, token_hash, link_version, \
-         link_key_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
-    )
-    .bind(order.enrollment_id)
-    .bind(order.order_id)
-    .bind(template.code())
-    .bind(email)
-    .bind(&placeholder)
-    .bind(key.id())
-    .bind(expires_at)
-    .bind(at)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE activations SET token_hash = $1 WHERE id = $2")
-        .bind(link::token_hash(&link::token(key, activation_id, 1)))
-        .bind(activation_id)
-        .execute(&mut **tx)
-        .await?;
-
-    // R11e: a future usage start date holds the email until that day.
-    let not_before = start_of(&order.usage_start_date)?.max(at);
-    let scheduled = not_before > at;
-    super::outbox::enqueue(
+    let accounts: Vec<(i64, String)> = fetch_in(
         tx,
-        activation_id,
-        order.enrollment_id,
-        email,
-        template,
-        not_before,
-        at,
+        "SELECT ea.enrollment_id, a.domain FROM enrollment_accounts ea \
+         JOIN online_accounts a ON a.id = ea.account_id WHERE ea.enrollment_id IN ({})",
+        &enrollment_ids,
     )
     .await?;
-    let (outcome, reason) = if scheduled {
-        (
-            Outcome::EmailScheduled,
-            format!(
-                "The usage start date {} is in the future: the email goes out on that day.",
-                order.usage_start_date
-            ),
-        )
-    } else {
-        let who = if contact == "osm" {
-            "the OSM"
-        } else if template == Template::Azure {
-            "the NTC"
-        } else {
-            "the NTC, as there is no OSM"
+    for (enrollment, domain) in accounts {
+        if let Some(e) = facts.enrollments.get_mut(&enrollment) {
+            e.account_domain = Some(domain);
+        }
+    }
+    let contacts: Vec<(i64, String, String)> = fetch_in(
+        tx,
+        "SELECT enrollment_id, contact_type, email FROM enrollment_contacts \
+         WHERE contact_type IN ('osm', 'ntc') AND enrollment_id IN ({})",
+        &enrollment_ids,
+    )
+    .await?;
+    let mut addresses = HashSet::new();
+    for (enrollment, contact, email) in contacts {
+        let Some(e) = facts.enrollments.get_mut(&enrollment) else {
+            continue;
         };
-        (
-            Outcome::EmailQueued,
-            format!("The activation email was queued for {who}."),
-        )
-    };
-    record(
+        addresses.insert(email.clone());
+        match contact.as_str() {
+            "osm" => e.osm_email = Some(email),
+            _ => e.ntc_email = Some(email),
+        }
+    }
+    let made: Vec<(i64, String)> = fetch_in(
         tx,
-        order,
-        template,
-        outcome,
-        &reason,
-        Some((email, contact)),
-        at,
+        "SELECT enrollment_id, kind FROM activations WHERE enrollment_id IN ({})",
+        &enrollment_ids,
     )
     .await?;
+    for (enrollment, kind) in made {
+        if let Some(e) = facts.enrollments.get_mut(&enrollment) {
+            match Template::parse(&kind) {
+                Some(Template::Ols) => e.ols_sent = true,
+                Some(Template::Azure) => e.azure_sent = true,
+                _ => {}
+            }
+        }
+    }
+    let addresses: Vec<String> = addresses.into_iter().collect();
+    let administered: Vec<(i64, String, String, String)> = fetch_in(
+        tx,
+        "SELECT id, domain, global_admin_email, billing_admin_email FROM online_accounts \
+         WHERE global_admin_email IN ({}) OR billing_admin_email IN ({}) ORDER BY id",
+        &addresses,
+    )
+    .await?;
+    for (account_id, domain, global, billing) in administered {
+        for address in [global, billing] {
+            if addresses.contains(&address) {
+                facts
+                    .administered
+                    .entry(address)
+                    .or_insert_with(|| AdministeredAccount {
+                        account_id,
+                        domain: domain.clone(),
+                    });
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// The ids the next `n` rows of `activations` will have, final before the
+/// insert so that each link's token hash is written with its row.
+async fn next_activation_ids(
+    tx: &mut Tx,
+    backend: Backend,
+    n: usize,
+) -> Result<Vec<i64>, AppError> {
+    Ok(match backend {
+        // The transaction holds SQLite's write lock: nobody else inserts.
+        Backend::Sqlite => {
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM activations")
+                .fetch_one(&mut **tx)
+                .await?;
+            (1..=n as i64).map(|i| max + i).collect()
+        }
+        Backend::Postgres => {
+            sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('activations', 'id')) FROM generate_series(1, $1)",
+            )
+            .bind(n as i64)
+            .fetch_all(&mut **tx)
+            .await?
+        }
+    })
+}
+
+/// Writes what the batch decided: associations, activations with their
+/// links, outbox messages and the decisions, a few statements for all.
+async fn write(
+    tx: &mut Tx,
+    backend: Backend,
+    decisions: &[Decision],
+    at: i64,
+    key: &LinkKey,
+) -> Result<(), AppError> {
+    let associations: Vec<(i64, i64)> = decisions
+        .iter()
+        .filter_map(|d| match d.effect {
+            Effect::Associate { account_id } => Some((d.enrollment_id, account_id)),
+            _ => None,
+        })
+        .collect();
+    for rows in associations.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO enrollment_accounts (enrollment_id, account_id, associated_at) VALUES {} \
+             ON CONFLICT (enrollment_id) DO NOTHING",
+            value_rows(rows.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for (enrollment, account) in rows {
+            q = q.bind(*enrollment).bind(*account).bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+
+    let activating: Vec<(&Decision, i64, i64)> = decisions
+        .iter()
+        .filter_map(|d| match d.effect {
+            Effect::Activate {
+                expires_at,
+                not_before,
+            } => Some((d, expires_at, not_before)),
+            _ => None,
+        })
+        .collect();
+    let ids = next_activation_ids(tx, backend, activating.len()).await?;
+    let activations: Vec<_> = activating.iter().zip(ids).collect();
+    for rows in activations.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO activations (id, enrollment_id, order_id, kind, recipient_email, token_hash, \
+             link_version, link_key_id, expires_at, created_at) VALUES {}",
+            value_rows(rows.len(), 10)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((d, expires_at, _), id) in rows {
+            let email = d
+                .recipient
+                .as_ref()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            q = q
+                .bind(*id)
+                .bind(d.enrollment_id)
+                .bind(d.order_id)
+                .bind(d.kind.code())
+                .bind(email)
+                .bind(link::token_hash(&link::token(key, *id, 1)))
+                .bind(1i64)
+                .bind(key.id().to_string())
+                .bind(*expires_at)
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+        let sql = format!(
+            "INSERT INTO outbox (activation_id, enrollment_id, to_email, subject, template, message_id, \
+             not_before, status, attempts, next_attempt_at, created_at) VALUES {}",
+            value_rows(rows.len(), 11)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((d, _, not_before), id) in rows {
+            let email = d
+                .recipient
+                .as_ref()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            q = q
+                .bind(*id)
+                .bind(d.enrollment_id)
+                .bind(email)
+                .bind(d.kind.subject())
+                .bind(d.kind.code())
+                .bind(super::outbox::new_message_id())
+                .bind(*not_before)
+                .bind("queued")
+                .bind(0i64)
+                .bind(*not_before)
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+
+    for rows in decisions.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO activation_decisions (order_id, enrollment_id, kind, outcome, reason, \
+             recipient_email, recipient_contact, decided_at) VALUES {}",
+            value_rows(rows.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for d in rows {
+            q = q
+                .bind(d.order_id)
+                .bind(d.enrollment_id)
+                .bind(d.kind.code())
+                .bind(d.outcome.code())
+                .bind(d.reason.clone())
+                .bind(d.recipient.as_ref().map(|r| r.0.clone()))
+                .bind(d.recipient.as_ref().map(|r| r.1.code().to_string()))
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }

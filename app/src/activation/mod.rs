@@ -3,6 +3,8 @@
 //! an online account (R9, R10, R12), the diagnoser and the delivery timeline.
 
 #[cfg(feature = "ssr")]
+pub mod decision;
+#[cfg(feature = "ssr")]
 pub mod diagnosis;
 #[cfg(feature = "ssr")]
 pub mod engine;

@@ -14,6 +14,7 @@ mod enrollments;
 mod hostile_input;
 mod light_pages;
 mod link_keys;
+mod outbox_delivery;
 mod people;
 mod people_management;
 mod reservations;
