@@ -149,26 +149,36 @@ impl Db {
     }
 }
 
-/// `$first, $first+1, …` for `count` values: the list of an `IN (…)`.
-pub fn placeholders(first: usize, count: usize) -> String {
-    let mut s = String::with_capacity(count * 6);
-    for i in 0..count {
-        if i > 0 {
-            s.push_str(", ");
+impl Backend {
+    /// The placeholders of `count` values, the first being number `first`:
+    /// `$first, $first+1, …` on PostgreSQL; `?, ?, …` on SQLite, where binding
+    /// numbered parameters costs time in the square of their number (SQLite
+    /// looks each name up in a list), which long multi-row statements feel.
+    pub fn placeholders(self, first: usize, count: usize) -> String {
+        let mut s = String::with_capacity(count * 6);
+        for i in 0..count {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            match self {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&(first + i).to_string());
+                }
+            }
         }
-        s.push('$');
-        s.push_str(&(first + i).to_string());
+        s
     }
-    s
-}
 
-/// `($1, …, $width), ($width+1, …), …` for `rows` rows: the `VALUES` of a
-/// multi-row insert.
-pub fn value_rows(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(r * width + 1, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    /// `($1, …, $width), ($width+1, …), …` for `rows` rows, the `VALUES` of a
+    /// multi-row insert (with `?` on SQLite, as [`Backend::placeholders`]).
+    pub fn value_rows(self, rows: usize, width: usize) -> String {
+        (0..rows)
+            .map(|r| format!("({})", self.placeholders(r * width + 1, width)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn create_parent_dir(url: &str) -> Result<(), String> {
@@ -190,12 +200,14 @@ fn create_parent_dir(url: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{placeholders, value_rows, Backend};
+    use super::Backend;
 
     #[test]
-    fn placeholders_number_every_value() {
-        assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+    fn placeholders_number_every_value_on_postgresql_and_are_anonymous_on_sqlite() {
+        assert_eq!(Backend::Postgres.placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(Backend::Postgres.value_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(Backend::Sqlite.placeholders(3, 3), "?, ?, ?");
+        assert_eq!(Backend::Sqlite.value_rows(2, 2), "(?, ?), (?, ?)");
     }
 
     #[test]

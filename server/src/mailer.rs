@@ -4,10 +4,13 @@
 
 use crate::smtp::SmtpMailer;
 use app::activation::engine::decide_pending;
-use app::activation::outbox::{send_due, send_due_leased, Deliver, DemoMailbox, OutgoingEmail};
+use app::activation::outbox::{
+    send_due, send_due_leased, Deliver, DemoMailbox, Outcome, OutgoingEmail,
+};
 use app::contacts::propagation::propagate_due;
 use app::state::AppState;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Where the workers deliver.
 #[derive(Clone)]
@@ -24,10 +27,14 @@ impl Deliver for Mailer {
         }
     }
 
-    async fn deliver_all(&self, emails: &[OutgoingEmail]) -> Vec<Result<(), String>> {
+    async fn deliver_stream(
+        &self,
+        emails: mpsc::Receiver<OutgoingEmail>,
+        outcomes: mpsc::UnboundedSender<Outcome>,
+    ) {
         match self {
-            Mailer::Smtp(m) => m.deliver_all(emails).await,
-            Mailer::Demo(m) => m.deliver_all(emails).await,
+            Mailer::Smtp(m) => m.deliver_stream(emails, outcomes).await,
+            Mailer::Demo(m) => m.deliver_stream(emails, outcomes).await,
         }
     }
 }

@@ -8,15 +8,15 @@
 //! two writes that wait on the receiver's delayed acknowledgement (~40 ms
 //! each on loopback).
 
-use app::activation::outbox::{Deliver, OutgoingEmail};
+use app::activation::outbox::{Deliver, Outcome, OutgoingEmail};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::Message;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 
 /// Connections used side by side by one batch.
 pub const CONNECTIONS: usize = 8;
@@ -142,39 +142,40 @@ impl SmtpMailer {
 
 impl Deliver for SmtpMailer {
     async fn deliver(&self, email: &OutgoingEmail) -> Result<(), String> {
-        self.deliver_all(std::slice::from_ref(email))
-            .await
-            .pop()
-            .unwrap_or_else(|| Err("nothing was sent".into()))
+        let mut connection = self.checkout();
+        let outcome = self.send_on(&mut connection, email).await;
+        if let Some(c) = connection {
+            self.checkin(c);
+        }
+        outcome
     }
 
-    /// The batch is shared by up to [`CONNECTIONS`] connections, each taking
-    /// the next message as soon as it is done with one.
-    async fn deliver_all(&self, emails: &[OutgoingEmail]) -> Vec<Result<(), String>> {
-        let next = AtomicUsize::new(0);
-        let senders = (0..self.connections.min(emails.len())).map(|_| async {
-            let mut connection = self.checkout();
-            let mut done = Vec::new();
+    /// Up to [`CONNECTIONS`] connections share the stream, each taking the
+    /// next message as soon as it is done with one.
+    async fn deliver_stream(
+        &self,
+        emails: mpsc::Receiver<OutgoingEmail>,
+        outcomes: mpsc::UnboundedSender<Outcome>,
+    ) {
+        let emails = tokio::sync::Mutex::new(emails);
+        let senders = (0..self.connections).map(|_| async {
+            let mut connection = None;
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(email) = emails.get(i) else { break };
-                done.push((i, self.send_on(&mut connection, email).await));
+                let next = emails.lock().await.recv().await;
+                let Some(email) = next else { break };
+                if connection.is_none() {
+                    connection = self.checkout();
+                }
+                let outcome = self.send_on(&mut connection, &email).await;
+                if outcomes.send((email.outbox_id, outcome)).is_err() {
+                    break;
+                }
             }
             if let Some(c) = connection {
                 self.checkin(c);
             }
-            done
         });
-        let mut outcomes: Vec<Result<(), String>> =
-            vec![Err("nothing was sent".into()); emails.len()];
-        for (i, outcome) in futures::future::join_all(senders)
-            .await
-            .into_iter()
-            .flatten()
-        {
-            outcomes[i] = outcome;
-        }
-        outcomes
+        futures::future::join_all(senders).await;
     }
 }
 

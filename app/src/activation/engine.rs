@@ -9,7 +9,7 @@ use super::decision::{
 };
 use super::link::{self, LinkKey, LinkKeys};
 use super::templates::Template;
-use crate::db::{placeholders, value_rows, Backend, Db, Tx};
+use crate::db::{Backend, Db, Tx};
 use crate::domain::ProductKind;
 use crate::error::AppError;
 use std::collections::{HashMap, HashSet};
@@ -96,7 +96,7 @@ async fn decide_batch(
         return Ok(0);
     }
     claimed.extend_from_slice(&ids);
-    let facts = gather(&mut tx, &ids).await?;
+    let facts = gather(&mut tx, db.backend(), &ids).await?;
     let decisions = decision::decide(&facts, at).map_err(|u| {
         tracing::error!(order = u.order_id, "an order's stored dates cannot be read");
         AppError::Internal
@@ -121,16 +121,18 @@ async fn claim_orders(
         Backend::Sqlite => "",
     };
     let ids: Vec<i64> = match claim {
-        Claim::Oldest(n) => sqlx::query_scalar(&format!(
+        Claim::Oldest(n) => {
+            sqlx::query_scalar(&format!(
             "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1{lock}"
         ))
-        .bind(n as i64)
-        .fetch_all(&mut **tx)
-        .await?,
+            .bind(n as i64)
+            .fetch_all(&mut **tx)
+            .await?
+        }
         Claim::These(ids) => {
             let sql = format!(
                 "SELECT id FROM activation_queue WHERE decided_at IS NULL AND id IN ({}) ORDER BY id{lock}",
-                placeholders(1, ids.len())
+                backend.placeholders(1, ids.len())
             );
             let mut q = sqlx::query_scalar(&sql);
             for id in ids {
@@ -143,8 +145,9 @@ async fn claim_orders(
         return Ok(ids);
     }
     let sql = format!(
-        "UPDATE activation_queue SET decided_at = $1 WHERE id IN ({})",
-        placeholders(2, ids.len())
+        "UPDATE activation_queue SET decided_at = {} WHERE id IN ({})",
+        backend.placeholders(1, 1),
+        backend.placeholders(2, ids.len())
     );
     let mut q = sqlx::query(&sql).bind(at);
     for id in &ids {
@@ -163,8 +166,14 @@ struct QueuedOrder {
     usage_start_date: String,
 }
 
-/// Runs `sql` (whose `IN` list is `{}`) with `values` bound, and returns the rows.
-async fn fetch_in<T, V>(tx: &mut Tx, sql: &str, values: &[V]) -> Result<Vec<T>, AppError>
+/// Runs `sql` with each of its `IN` lists (written `{}`) holding `values`,
+/// and returns the rows.
+async fn fetch_in<T, V>(
+    tx: &mut Tx,
+    backend: Backend,
+    sql: &str,
+    values: &[V],
+) -> Result<Vec<T>, AppError>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     V: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync,
@@ -172,18 +181,27 @@ where
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = sql.replace("{}", &placeholders(1, values.len()));
-    let mut q = sqlx::query_as::<_, T>(&sql);
-    for v in values {
-        q = q.bind(v.clone());
+    let lists = sql.matches("{}").count();
+    let mut parts = sql.split("{}");
+    let mut text = parts.next().unwrap_or_default().to_string();
+    for (k, part) in parts.enumerate() {
+        text.push_str(&backend.placeholders(k * values.len() + 1, values.len()));
+        text.push_str(part);
+    }
+    let mut q = sqlx::query_as::<_, T>(&text);
+    for _ in 0..lists {
+        for v in values {
+            q = q.bind(v.clone());
+        }
     }
     Ok(q.fetch_all(&mut **tx).await?)
 }
 
 /// The facts of the claimed orders, in a handful of set-based queries.
-async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> {
+async fn gather(tx: &mut Tx, backend: Backend, queue_ids: &[i64]) -> Result<BatchFacts, AppError> {
     let queued: Vec<QueuedOrder> = fetch_in(
         tx,
+        backend,
         "SELECT o.id AS order_id, o.enrollment_id, o.status, o.purchase_date, o.usage_start_date \
          FROM activation_queue q JOIN orders o ON o.id = q.order_id WHERE q.id IN ({}) ORDER BY q.id",
         queue_ids,
@@ -196,6 +214,7 @@ async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> 
 
     let kinds: Vec<(i64, String)> = fetch_in(
         tx,
+        backend,
         "SELECT l.order_id, p.kind FROM order_lines l JOIN products p ON p.id = l.product_id \
          WHERE l.order_id IN ({})",
         &order_ids,
@@ -229,6 +248,7 @@ async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> 
 
     let accounts: Vec<(i64, String)> = fetch_in(
         tx,
+        backend,
         "SELECT ea.enrollment_id, a.domain FROM enrollment_accounts ea \
          JOIN online_accounts a ON a.id = ea.account_id WHERE ea.enrollment_id IN ({})",
         &enrollment_ids,
@@ -241,6 +261,7 @@ async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> 
     }
     let contacts: Vec<(i64, String, String)> = fetch_in(
         tx,
+        backend,
         "SELECT enrollment_id, contact_type, email FROM enrollment_contacts \
          WHERE contact_type IN ('osm', 'ntc') AND enrollment_id IN ({})",
         &enrollment_ids,
@@ -259,6 +280,7 @@ async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> 
     }
     let made: Vec<(i64, String)> = fetch_in(
         tx,
+        backend,
         "SELECT enrollment_id, kind FROM activations WHERE enrollment_id IN ({})",
         &enrollment_ids,
     )
@@ -275,6 +297,7 @@ async fn gather(tx: &mut Tx, queue_ids: &[i64]) -> Result<BatchFacts, AppError> 
     let addresses: Vec<String> = addresses.into_iter().collect();
     let administered: Vec<(i64, String, String, String)> = fetch_in(
         tx,
+        backend,
         "SELECT id, domain, global_admin_email, billing_admin_email FROM online_accounts \
          WHERE global_admin_email IN ({}) OR billing_admin_email IN ({}) ORDER BY id",
         &addresses,
@@ -342,7 +365,7 @@ async fn write(
         let sql = format!(
             "INSERT INTO enrollment_accounts (enrollment_id, account_id, associated_at) VALUES {} \
              ON CONFLICT (enrollment_id) DO NOTHING",
-            value_rows(rows.len(), 3)
+            backend.value_rows(rows.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for (enrollment, account) in rows {
@@ -367,7 +390,7 @@ async fn write(
         let sql = format!(
             "INSERT INTO activations (id, enrollment_id, order_id, kind, recipient_email, token_hash, \
              link_version, link_key_id, expires_at, created_at) VALUES {}",
-            value_rows(rows.len(), 10)
+            backend.value_rows(rows.len(), 10)
         );
         let mut q = sqlx::query(&sql);
         for ((d, expires_at, _), id) in rows {
@@ -392,7 +415,7 @@ async fn write(
         let sql = format!(
             "INSERT INTO outbox (activation_id, enrollment_id, to_email, subject, template, message_id, \
              not_before, status, attempts, next_attempt_at, created_at) VALUES {}",
-            value_rows(rows.len(), 11)
+            backend.value_rows(rows.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for ((d, _, not_before), id) in rows {
@@ -421,7 +444,7 @@ async fn write(
         let sql = format!(
             "INSERT INTO activation_decisions (order_id, enrollment_id, kind, outcome, reason, \
              recipient_email, recipient_contact, decided_at) VALUES {}",
-            value_rows(rows.len(), 8)
+            backend.value_rows(rows.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for d in rows {

@@ -5,12 +5,14 @@
 
 use super::link::{self, LinkKey, LinkKeys};
 use super::templates::{body, EmailFacts, Template};
-use crate::db::{placeholders, value_rows, Backend, Db, Tx};
+use crate::db::{Backend, Db, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Mutex;
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
 
 /// How long a worker may hold a claimed message before another may take it.
 pub const LEASE_SECONDS: i64 = 120;
@@ -69,22 +71,35 @@ pub trait Deliver: Send + Sync {
     /// Hands over one message; an error is retried later.
     fn deliver(&self, email: &OutgoingEmail) -> impl Future<Output = Result<(), String>> + Send;
 
-    /// Hands over a batch; one outcome per message, in order. By default the
-    /// messages go side by side through [`Deliver::deliver`].
-    fn deliver_all(
+    /// Sends every message that arrives on `emails` until it closes, and
+    /// reports each one's outcome on `outcomes` as soon as it is known (by
+    /// outbox id). By default up to [`CONCURRENT_DELIVERIES`] messages go side
+    /// by side through [`Deliver::deliver`].
+    fn deliver_stream(
         &self,
-        emails: &[OutgoingEmail],
-    ) -> impl Future<Output = Vec<Result<(), String>>> + Send {
+        mut emails: mpsc::Receiver<OutgoingEmail>,
+        outcomes: mpsc::UnboundedSender<Outcome>,
+    ) -> impl Future<Output = ()> + Send {
         async move {
-            let mut outcomes = Vec::with_capacity(emails.len());
-            for some in emails.chunks(CONCURRENT_DELIVERIES) {
-                outcomes
-                    .extend(futures::future::join_all(some.iter().map(|e| self.deliver(e))).await);
+            while let Some(first) = emails.recv().await {
+                let mut some = vec![first];
+                while some.len() < CONCURRENT_DELIVERIES {
+                    match emails.try_recv() {
+                        Ok(e) => some.push(e),
+                        Err(_) => break,
+                    }
+                }
+                let done = futures::future::join_all(some.iter().map(|e| self.deliver(e))).await;
+                for (email, result) in some.iter().zip(done) {
+                    let _ = outcomes.send((email.outbox_id, result));
+                }
             }
-            outcomes
         }
     }
 }
+
+/// What became of one message: its outbox id, and sent or why not.
+pub type Outcome = (i64, Result<(), String>);
 
 /// The demo mailbox: messages are kept in the database and shown on the
 /// Mailbox page. Delivering the same message twice keeps one copy.
@@ -127,8 +142,11 @@ struct ClaimedRow {
 }
 
 /// `sql` with its `IN` list (written `{}`) numbered from `$first`.
-fn in_list(sql: &str, first: usize, count: usize) -> String {
-    sql.replace("{}", &placeholders(first, count))
+/// A value bound before the list is written `{1}`: SQLite's anonymous `?` and
+/// numbered `$1` do not mix.
+fn in_list(backend: Backend, sql: &str, first: usize, count: usize) -> String {
+    sql.replace("{1}", &backend.placeholders(1, 1))
+        .replace("{}", &backend.placeholders(first, count))
 }
 
 /// Claims up to `n` due messages in one short transaction: first those whose
@@ -168,7 +186,8 @@ async fn claim_due(db: &Db, now: i64, lease: i64, n: usize) -> Result<Vec<Claime
         return Ok(Vec::new());
     }
     let sql = in_list(
-        "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 WHERE id IN ({}) \
+        db.backend(),
+        "UPDATE outbox SET status = 'sending', claimed_until = {1}, attempts = attempts + 1 WHERE id IN ({}) \
          RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, message_id, attempts",
         2,
         ids.len(),
@@ -249,6 +268,7 @@ async fn batch_facts(db: &Db, rows: &[ClaimedRow]) -> Result<BatchFacts, AppErro
         return Ok(facts);
     }
     let sql = in_list(
+        db.backend(),
         "SELECT a.id, e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.link_key_id, \
          a.expires_at FROM activations a JOIN enrollments e ON e.id = a.enrollment_id WHERE a.id IN ({})",
         1,
@@ -265,6 +285,7 @@ async fn batch_facts(db: &Db, rows: &[ClaimedRow]) -> Result<BatchFacts, AppErro
     orders.sort_unstable();
     orders.dedup();
     let sql = in_list(
+        db.backend(),
         "SELECT l.order_id, p.name, l.quantity FROM order_lines l JOIN products p ON p.id = l.product_id \
          WHERE l.order_id IN ({}) ORDER BY l.order_id, l.line_number",
         1,
@@ -353,46 +374,9 @@ async fn compose(
 /// Each SMTP exchange waits on the network more than on this process.
 pub const CONCURRENT_DELIVERIES: usize = 16;
 
-/// Messages claimed at once. The next batch is claimed and composed, and the
-/// one before marked, while the current one is with the mail server; so a
-/// worker that dies leaves at most two batches sent but not marked, which are
-/// sent again (same Message-IDs) when their lease runs out.
+/// Messages claimed at once; the claimer stays at most one batch ahead of the
+/// mail server.
 pub const CLAIM_BATCH: usize = 100;
-
-/// A claimed batch, composed.
-struct Batch {
-    rows: Vec<ClaimedRow>,
-    /// One per row: the message, or why it could not be composed.
-    emails: Vec<Result<OutgoingEmail, String>>,
-}
-
-async fn claim_batch(
-    db: &Db,
-    public_url: &str,
-    keys: &LinkKeys,
-    at: i64,
-    lease: i64,
-    n: usize,
-) -> Result<Batch, AppError> {
-    let rows = claim_due(db, at, lease, n).await?;
-    let facts = batch_facts(db, &rows).await?;
-    let mut emails = Vec::with_capacity(rows.len());
-    for row in &rows {
-        emails.push(
-            compose(db, public_url, keys, &facts, row)
-                .await
-                .map_err(|e| format!("cannot compose the message: {e}")),
-        );
-    }
-    Ok(Batch { rows, emails })
-}
-
-/// Takes the size of the next claim out of what is left to send.
-fn take(left: &mut usize) -> usize {
-    let n = (*left).min(CLAIM_BATCH);
-    *left -= n;
-    n
-}
 
 /// Sends every due message, at most `limit`, with the standard lease. Returns
 /// how many were sent.
@@ -409,8 +393,13 @@ pub async fn send_due<M: Deliver>(
 
 /// Sends every due message, at most `limit`; a message claimed here may be
 /// claimed by another worker `lease` seconds later if it is still not marked.
-/// Batches stream: while one is with the mail server, the next is claimed and
-/// composed and the one before is marked, in a few statements each.
+///
+/// Three steps run side by side: the claimer claims and composes batches
+/// while the mailer has room; the mailer sends them as a stream; the marker
+/// writes outcomes as they come back, all that arrived since its last write
+/// in one transaction. So the mail server never waits on the database, and a
+/// worker that dies leaves unmarked only the few messages accepted since the
+/// marker's last write (sent again, with the same Message-ID, after the lease).
 pub async fn send_due_leased<M: Deliver>(
     db: &Db,
     mailer: &M,
@@ -420,60 +409,72 @@ pub async fn send_due_leased<M: Deliver>(
     limit: usize,
     lease: i64,
 ) -> Result<usize, AppError> {
-    let at = now.unix_timestamp();
-    let mut left = limit;
-    let mut next = claim_batch(db, public_url, keys, at, lease, take(&mut left)).await?;
-    // The outcomes of the batch before, written while the next one is sent.
-    let mut unmarked: Option<(Vec<ClaimedRow>, Vec<Result<(), String>>)> = None;
-    let mut sent = 0;
-    while !next.rows.is_empty() {
-        let batch = next;
-        let n = take(&mut left);
-        let (outcomes, following, marked) = tokio::join!(
-            deliver_batch(mailer, &batch),
-            claim_batch(db, public_url, keys, at, lease, n),
-            async {
-                match unmarked.take() {
-                    Some((rows, outcomes)) => record_outcomes(db, &rows, outcomes, at).await,
-                    None => Ok(0),
+    let started = std::time::Instant::now();
+    let (emails, to_send) = mpsc::channel::<OutgoingEmail>(CLAIM_BATCH);
+    let (outcomes, mut to_mark) = mpsc::unbounded_channel::<Outcome>();
+    // Tries so far, by outbox id, for the marker's backoff.
+    let attempts: Mutex<HashMap<i64, i64>> = Mutex::default();
+
+    let claimer = {
+        let outcomes = outcomes.clone();
+        let attempts = &attempts;
+        async move {
+            let mut left = limit;
+            while left > 0 {
+                // The clock moves on during a long send; each claim's lease
+                // starts when it is made.
+                let at = now.unix_timestamp() + started.elapsed().as_secs() as i64;
+                let rows = claim_due(db, at, lease, left.min(CLAIM_BATCH)).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                left -= rows.len();
+                let facts = batch_facts(db, &rows).await?;
+                for row in &rows {
+                    lock(attempts).insert(row.id, row.attempts);
+                    match compose(db, public_url, keys, &facts, row).await {
+                        Ok(email) => {
+                            if emails.send(email).await.is_err() {
+                                return Ok(());
+                            }
+                        }
+                        Err(e) => {
+                            let _ = outcomes
+                                .send((row.id, Err(format!("cannot compose the message: {e}"))));
+                        }
+                    }
                 }
             }
-        );
-        sent += marked?;
-        unmarked = Some((batch.rows, outcomes));
-        next = match following {
-            Ok(next) => next,
-            Err(e) => {
-                if let Some((rows, outcomes)) = unmarked.take() {
-                    record_outcomes(db, &rows, outcomes, at).await?;
-                }
-                return Err(e);
+            Ok::<(), AppError>(())
+        }
+    };
+    let sender = mailer.deliver_stream(to_send, outcomes);
+    let marker = async {
+        let mut sent = 0;
+        while let Some(first) = to_mark.recv().await {
+            let mut done = vec![first];
+            while let Ok(more) = to_mark.try_recv() {
+                done.push(more);
             }
-        };
-    }
-    if let Some((rows, outcomes)) = unmarked {
-        sent += record_outcomes(db, &rows, outcomes, at).await?;
-    }
+            let done: Vec<(i64, i64, Result<(), String>)> = {
+                let mut attempts = lock(&attempts);
+                done.into_iter()
+                    .map(|(id, r)| (id, attempts.remove(&id).unwrap_or(1), r))
+                    .collect()
+            };
+            let at = now.unix_timestamp() + started.elapsed().as_secs() as i64;
+            sent += record_outcomes(db, done, at).await?;
+        }
+        Ok::<usize, AppError>(sent)
+    };
+    let (claimed, (), marked) = tokio::join!(claimer, sender, marker);
+    let sent = marked?;
+    claimed?;
     Ok(sent)
 }
 
-async fn deliver_batch<M: Deliver>(mailer: &M, batch: &Batch) -> Vec<Result<(), String>> {
-    let ready: Vec<OutgoingEmail> = batch
-        .emails
-        .iter()
-        .filter_map(|e| e.as_ref().ok().cloned())
-        .collect();
-    let mut delivered = mailer.deliver_all(&ready).await.into_iter();
-    batch
-        .emails
-        .iter()
-        .map(|e| match e {
-            Ok(_) => delivered
-                .next()
-                .unwrap_or_else(|| Err("the mail transport gave no answer".into())),
-            Err(why) => Err(why.clone()),
-        })
-        .collect()
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How a failed try reads on the delivery timeline.
@@ -491,25 +492,25 @@ fn failure_kind(error: &str) -> &'static str {
 /// were sent.
 async fn record_outcomes(
     db: &Db,
-    rows: &[ClaimedRow],
-    outcomes: Vec<Result<(), String>>,
+    outcomes: Vec<(i64, i64, Result<(), String>)>,
     at: i64,
 ) -> Result<usize, AppError> {
     let mut sent = Vec::new();
     let mut failed = Vec::new();
-    for (row, outcome) in rows.iter().zip(outcomes) {
+    for (id, attempts, outcome) in outcomes {
         match outcome {
-            Ok(()) => sent.push(row.id),
+            Ok(()) => sent.push(id),
             Err(error) => {
-                tracing::warn!(outbox = row.id, attempt = row.attempts, %error, "sending failed");
-                failed.push((row, error.chars().take(500).collect::<String>()));
+                tracing::warn!(outbox = id, attempt = attempts, %error, "sending failed");
+                failed.push((id, attempts, error.chars().take(500).collect::<String>()));
             }
         }
     }
     let mut tx = db.begin().await?;
     for ids in sent.chunks(500) {
         let sql = in_list(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL \
+        db.backend(),
+            "UPDATE outbox SET status = 'sent', sent_at = {1}, claimed_until = NULL, last_error = NULL \
              WHERE status = 'sending' AND id IN ({})",
             2,
             ids.len(),
@@ -520,11 +521,11 @@ async fn record_outcomes(
         }
         q.execute(&mut *tx).await?;
     }
-    for (row, error) in &failed {
-        let (status, next) = if row.attempts >= MAX_ATTEMPTS {
+    for (id, attempts, error) in &failed {
+        let (status, next) = if *attempts >= MAX_ATTEMPTS {
             ("failed", at)
         } else {
-            ("queued", at + backoff_seconds(row.attempts))
+            ("queued", at + backoff_seconds(*attempts))
         };
         sqlx::query(
             "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 \
@@ -533,20 +534,20 @@ async fn record_outcomes(
         .bind(status)
         .bind(next)
         .bind(error.clone())
-        .bind(row.id)
+        .bind(*id)
         .execute(&mut *tx)
         .await?;
     }
     for tries in failed.chunks(200) {
         let sql = format!(
             "INSERT INTO delivery_failures (outbox_id, attempt, failed_at, kind, error) VALUES {}",
-            value_rows(tries.len(), 5)
+            db.backend().value_rows(tries.len(), 5)
         );
         let mut q = sqlx::query(&sql);
-        for (row, error) in tries {
+        for (id, attempts, error) in tries {
             q = q
-                .bind(row.id)
-                .bind(row.attempts)
+                .bind(*id)
+                .bind(*attempts)
                 .bind(at)
                 .bind(failure_kind(error))
                 .bind(error.clone());

@@ -171,10 +171,10 @@ async fn a_failing_mail_server_gets_the_message_again_with_backoff_and_the_timel
             (status.as_str(), attempts),
             ("queued", try_number as i64 + 1)
         );
-        assert_eq!(
-            next,
-            app.state.now_unix() + app::activation::outbox::backoff_seconds(attempts),
-            "the next try waits its backoff"
+        let backoff = app.state.now_unix() + app::activation::outbox::backoff_seconds(attempts);
+        assert!(
+            (backoff..backoff + 5).contains(&next),
+            "the next try waits its backoff: {next} for {backoff}"
         );
         assert_eq!(send().await.unwrap(), 0, "not due again before the backoff");
         app.clock.advance(Duration::from_secs(3600));
@@ -377,9 +377,9 @@ async fn a_portal_killed_half_way_through_its_email_sends_every_message_after_a_
     let accepted = listener.accepted();
     let again = repeated(&accepted);
     // A message the server accepted but the killed portal had not yet marked
-    // is sent again, with the same Message-ID; only those can repeat, and at
-    // most the two batches a worker holds unmarked.
-    let unmarked = 2 * app::activation::outbox::CLAIM_BATCH;
+    // is sent again, with the same Message-ID; only those can repeat, and no
+    // more than a claim's worth.
+    let unmarked = app::activation::outbox::CLAIM_BATCH;
     assert!(
         again.values().all(|n| *n == 2) && again.len() <= unmarked,
         "{} messages repeated (at most {unmarked} may be): {again:?}",
