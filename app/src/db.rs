@@ -71,9 +71,12 @@ impl Db {
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
+                            // Pages are read through a memory map (no copy per
+                            // read) and each connection keeps 16 MB of them.
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;",
                             )
                             .await?;
                         }

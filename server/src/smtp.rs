@@ -151,31 +151,42 @@ impl Deliver for SmtpMailer {
     }
 
     /// Up to [`CONNECTIONS`] connections share the stream, each taking the
-    /// next message as soon as it is done with one.
+    /// next message as soon as it is done with one. Each connection is a task
+    /// of its own, so its replies wake it where the network is polled.
     async fn deliver_stream(
         &self,
         emails: mpsc::Receiver<OutgoingEmail>,
         outcomes: mpsc::UnboundedSender<Outcome>,
     ) {
-        let emails = tokio::sync::Mutex::new(emails);
-        let senders = (0..self.connections).map(|_| async {
-            let mut connection = None;
-            loop {
-                let next = emails.lock().await.recv().await;
-                let Some(email) = next else { break };
-                if connection.is_none() {
-                    connection = self.checkout();
-                }
-                let outcome = self.send_on(&mut connection, &email).await;
-                if outcomes.send((email.outbox_id, outcome)).is_err() {
-                    break;
-                }
+        let emails = Arc::new(tokio::sync::Mutex::new(emails));
+        let senders: Vec<_> = (0..self.connections)
+            .map(|_| {
+                let (mailer, emails, outcomes) = (self.clone(), emails.clone(), outcomes.clone());
+                tokio::spawn(async move {
+                    let mut connection = None;
+                    loop {
+                        let next = emails.lock().await.recv().await;
+                        let Some(email) = next else { break };
+                        if connection.is_none() {
+                            connection = mailer.checkout();
+                        }
+                        let outcome = mailer.send_on(&mut connection, &email).await;
+                        if outcomes.send((email.outbox_id, outcome)).is_err() {
+                            break;
+                        }
+                    }
+                    if let Some(c) = connection {
+                        mailer.checkin(c);
+                    }
+                })
+            })
+            .collect();
+        drop(outcomes);
+        for sender in senders {
+            if let Err(e) = sender.await {
+                tracing::error!(error = %e, "an SMTP connection's task failed");
             }
-            if let Some(c) = connection {
-                self.checkin(c);
-            }
-        });
-        futures::future::join_all(senders).await;
+        }
     }
 }
 

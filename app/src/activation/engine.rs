@@ -18,14 +18,15 @@ use time::OffsetDateTime;
 pub use super::decision::{link_expiry, Outcome};
 
 /// Orders claimed and decided in one transaction.
-const BATCH: usize = 500;
+const BATCH: usize = 1000;
 /// Rows written by one multi-row statement.
 const ROWS_PER_STATEMENT: usize = 250;
 
 /// Which queued orders a batch claims.
 enum Claim<'a> {
-    /// The oldest undecided, at most this many.
-    Oldest(usize),
+    /// The oldest undecided, at most this many; of the share `k` of `n` (by
+    /// enrollment) when given.
+    Oldest(usize, Option<(usize, usize)>),
     /// These, if still undecided.
     These(&'a [i64]),
 }
@@ -43,11 +44,41 @@ pub async fn decide_pending(
     let key = keys.current();
     let at = now.unix_timestamp();
     let limit = usize::try_from(limit).unwrap_or(0);
+    match db.backend() {
+        // One writer: batches one after the other.
+        Backend::Sqlite => decide_share(db, key, at, limit, None).await,
+        // The server works on one batch while the portal prepares the other:
+        // the queue is shared by enrollment, so two batches never hold orders
+        // of the same enrollment (R1 stays a matter of one batch).
+        Backend::Postgres => {
+            let shares = (0..SHARES)
+                .map(|k| decide_share(db, key, at, limit.div_ceil(SHARES), Some((k, SHARES))));
+            let mut decided = 0;
+            for share in futures::future::join_all(shares).await {
+                decided += share?;
+            }
+            Ok(decided)
+        }
+    }
+}
+
+/// Batches decided side by side on PostgreSQL.
+const SHARES: usize = 2;
+
+/// Decides up to `limit` orders of one share of the queue (all of it on
+/// SQLite), batch after batch.
+async fn decide_share(
+    db: &Db,
+    key: &LinkKey,
+    at: i64,
+    limit: usize,
+    share: Option<(usize, usize)>,
+) -> Result<usize, AppError> {
     let mut decided = 0;
     while decided < limit {
         let mut claimed = Vec::new();
         let want = (limit - decided).min(BATCH);
-        match decide_batch(db, Claim::Oldest(want), at, key, &mut claimed).await {
+        match decide_batch(db, Claim::Oldest(want, share), at, key, &mut claimed).await {
             Ok(0) => break,
             Ok(n) => decided += n,
             Err(e) if claimed.is_empty() => return Err(e),
@@ -121,11 +152,21 @@ async fn claim_orders(
         Backend::Sqlite => "",
     };
     let ids: Vec<i64> = match claim {
-        Claim::Oldest(n) => {
-            sqlx::query_scalar(&format!(
+        Claim::Oldest(n, None) => sqlx::query_scalar(&format!(
             "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1{lock}"
         ))
+        .bind(n as i64)
+        .fetch_all(&mut **tx)
+        .await?,
+        Claim::Oldest(n, Some((k, shares))) => {
+            let lock = lock.replace("FOR UPDATE", "FOR UPDATE OF q");
+            sqlx::query_scalar(&format!(
+                "SELECT q.id FROM activation_queue q JOIN orders o ON o.id = q.order_id \
+                 WHERE q.decided_at IS NULL AND o.enrollment_id % $2 = $3 ORDER BY q.id LIMIT $1{lock}"
+            ))
             .bind(n as i64)
+            .bind(shares as i64)
+            .bind(k as i64)
             .fetch_all(&mut **tx)
             .await?
         }

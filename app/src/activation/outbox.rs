@@ -161,44 +161,36 @@ async fn claim_due(db: &Db, now: i64, lease: i64, n: usize) -> Result<Vec<Claime
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    // Each claim is one statement: the rows it picks, changed and returned.
+    let claim = |picked: &str| {
+        format!(
+            "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE {picked} LIMIT $3{lock}) \
+             RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
+             message_id, attempts"
+        )
+    };
     let mut tx = db.begin().await?;
-    let mut ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < $1 \
-         ORDER BY claimed_until LIMIT $2{lock}"
+    let mut rows: Vec<ClaimedRow> = sqlx::query_as(&claim(
+        "status = 'sending' AND claimed_until < $2 ORDER BY claimed_until",
     ))
+    .bind(now + lease)
     .bind(now)
     .bind(n as i64)
     .fetch_all(&mut *tx)
     .await?;
-    if ids.len() < n {
-        let queued: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, id LIMIT $2{lock}"
+    if rows.len() < n {
+        let queued: Vec<ClaimedRow> = sqlx::query_as(&claim(
+            "status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id",
         ))
+        .bind(now + lease)
         .bind(now)
-        .bind((n - ids.len()) as i64)
+        .bind((n - rows.len()) as i64)
         .fetch_all(&mut *tx)
         .await?;
-        ids.extend(queued);
+        rows.extend(queued);
     }
-    if ids.is_empty() {
-        tx.rollback().await?;
-        return Ok(Vec::new());
-    }
-    let sql = in_list(
-        db.backend(),
-        "UPDATE outbox SET status = 'sending', claimed_until = {1}, attempts = attempts + 1 WHERE id IN ({}) \
-         RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, message_id, attempts",
-        2,
-        ids.len(),
-    );
-    let mut q = sqlx::query_as::<_, ClaimedRow>(&sql).bind(now + lease);
-    for id in &ids {
-        q = q.bind(*id);
-    }
-    let mut rows = q.fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok(rows)
 }
 
@@ -211,6 +203,9 @@ struct ActivationFacts {
     link_version: i64,
     link_key_id: Option<String>,
     expires_at: i64,
+    /// One of the order's lines (a row per line).
+    product: Option<String>,
+    quantity: Option<i64>,
 }
 
 /// The link of an activation, as the email shows it.
@@ -254,7 +249,7 @@ pub async fn enqueue_account_email(
 /// The facts of every activation email of a batch, read in two queries.
 struct BatchFacts {
     activations: HashMap<i64, ActivationFacts>,
-    /// "Product × quantity, …" by order.
+    /// "Product × quantity, …" by activation.
     purchased: HashMap<i64, String>,
 }
 
@@ -267,10 +262,13 @@ async fn batch_facts(db: &Db, rows: &[ClaimedRow]) -> Result<BatchFacts, AppErro
     if ids.is_empty() {
         return Ok(facts);
     }
+    // One row per order line, so the facts of the whole batch are one query.
     let sql = in_list(
         db.backend(),
         "SELECT a.id, e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.link_key_id, \
-         a.expires_at FROM activations a JOIN enrollments e ON e.id = a.enrollment_id WHERE a.id IN ({})",
+         a.expires_at, p.name AS product, l.quantity FROM activations a JOIN enrollments e ON e.id = a.enrollment_id \
+         LEFT JOIN order_lines l ON l.order_id = a.order_id LEFT JOIN products p ON p.id = l.product_id \
+         WHERE a.id IN ({}) ORDER BY a.id, l.line_number",
         1,
         ids.len(),
     );
@@ -279,28 +277,14 @@ async fn batch_facts(db: &Db, rows: &[ClaimedRow]) -> Result<BatchFacts, AppErro
         q = q.bind(*id);
     }
     for a in q.fetch_all(db.pool()).await? {
-        facts.activations.insert(a.id, a);
-    }
-    let mut orders: Vec<i64> = facts.activations.values().map(|a| a.order_id).collect();
-    orders.sort_unstable();
-    orders.dedup();
-    let sql = in_list(
-        db.backend(),
-        "SELECT l.order_id, p.name, l.quantity FROM order_lines l JOIN products p ON p.id = l.product_id \
-         WHERE l.order_id IN ({}) ORDER BY l.order_id, l.line_number",
-        1,
-        orders.len(),
-    );
-    let mut q = sqlx::query_as::<_, (i64, String, i64)>(&sql);
-    for id in &orders {
-        q = q.bind(*id);
-    }
-    for (order, name, quantity) in q.fetch_all(db.pool()).await? {
-        let line = facts.purchased.entry(order).or_default();
-        if !line.is_empty() {
-            line.push_str(", ");
+        if let (Some(name), Some(quantity)) = (&a.product, a.quantity) {
+            let line = facts.purchased.entry(a.id).or_default();
+            if !line.is_empty() {
+                line.push_str(", ");
+            }
+            line.push_str(&format!("{name} × {quantity}"));
         }
-        line.push_str(&format!("{name} × {quantity}"));
+        facts.activations.entry(a.id).or_insert(a);
     }
     Ok(facts)
 }
@@ -355,7 +339,7 @@ async fn compose(
         .unwrap_or_default();
     let purchased = facts
         .purchased
-        .get(&a.order_id)
+        .get(&activation_id)
         .map(String::as_str)
         .unwrap_or_default();
     Ok(email(body(
@@ -376,7 +360,12 @@ pub const CONCURRENT_DELIVERIES: usize = 16;
 
 /// Messages claimed at once; the claimer stays at most one batch ahead of the
 /// mail server.
-pub const CLAIM_BATCH: usize = 100;
+pub const CLAIM_BATCH: usize = 250;
+/// Outcomes written in one transaction at most, and how long the marker waits
+/// for more after the first: a worker that dies leaves at most two groups
+/// accepted by the mail server but not marked.
+pub const MARK_GROUP: usize = 100;
+const MARK_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Sends every due message, at most `limit`, with the standard lease. Returns
 /// how many were sent.
@@ -398,8 +387,9 @@ pub async fn send_due<M: Deliver>(
 /// while the mailer has room; the mailer sends them as a stream; the marker
 /// writes outcomes as they come back, all that arrived since its last write
 /// in one transaction. So the mail server never waits on the database, and a
-/// worker that dies leaves unmarked only the few messages accepted since the
-/// marker's last write (sent again, with the same Message-ID, after the lease).
+/// worker that dies leaves unmarked only the messages accepted since the
+/// marker's last write, at most two groups (sent again, with the same
+/// Message-ID, after the lease).
 pub async fn send_due_leased<M: Deliver>(
     db: &Db,
     mailer: &M,
@@ -452,9 +442,15 @@ pub async fn send_due_leased<M: Deliver>(
     let marker = async {
         let mut sent = 0;
         while let Some(first) = to_mark.recv().await {
+            // A group: what arrives within MARK_WAIT of the first, at most
+            // MARK_GROUP; one transaction writes it.
             let mut done = vec![first];
-            while let Ok(more) = to_mark.try_recv() {
-                done.push(more);
+            let until = tokio::time::Instant::now() + MARK_WAIT;
+            while done.len() < MARK_GROUP {
+                match tokio::time::timeout_at(until, to_mark.recv()).await {
+                    Ok(Some(more)) => done.push(more),
+                    Ok(None) | Err(_) => break,
+                }
             }
             let done: Vec<(i64, i64, Result<(), String>)> = {
                 let mut attempts = lock(&attempts);
@@ -560,7 +556,25 @@ async fn record_outcomes(
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_seconds;
+    use super::{backoff_seconds, failure_kind};
+
+    #[test]
+    fn a_failed_try_is_named_by_what_the_mail_server_did() {
+        assert_eq!(failure_kind("550 5.1.1 mailbox unavailable"), "refused");
+        assert_eq!(failure_kind("421 try later"), "refused");
+        assert_eq!(
+            failure_kind("timed out waiting for the mail server"),
+            "timed_out"
+        );
+        assert_eq!(
+            failure_kind("the mail server closed the connection"),
+            "unreachable"
+        );
+        assert_eq!(
+            failure_kind("cannot compose the message: internal"),
+            "not_composed"
+        );
+    }
 
     #[test]
     fn retries_back_off_exponentially() {
