@@ -364,7 +364,7 @@ pub fn link_expiry(purchase_date: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    const NOW: i64 = 1_796_000_000; // 2026-11-28
+    const NOW: i64 = 1_796_000_000; // 2026-11-30 00:53 UTC
     const OSM: &str = "osm@contoso.example";
     const NTC: &str = "ntc@contoso.example";
 

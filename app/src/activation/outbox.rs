@@ -199,7 +199,6 @@ struct ActivationFacts {
     id: i64,
     enrollment_number: String,
     enrollment_name: String,
-    order_id: i64,
     link_version: i64,
     link_key_id: Option<String>,
     expires_at: i64,
@@ -265,7 +264,7 @@ async fn batch_facts(db: &Db, rows: &[ClaimedRow]) -> Result<BatchFacts, AppErro
     // One row per order line, so the facts of the whole batch are one query.
     let sql = in_list(
         db.backend(),
-        "SELECT a.id, e.enrollment_number, e.name AS enrollment_name, a.order_id, a.link_version, a.link_key_id, \
+        "SELECT a.id, e.enrollment_number, e.name AS enrollment_name, a.link_version, a.link_key_id, \
          a.expires_at, p.name AS product, l.quantity FROM activations a JOIN enrollments e ON e.id = a.enrollment_id \
          LEFT JOIN order_lines l ON l.order_id = a.order_id LEFT JOIN products p ON p.id = l.product_id \
          WHERE a.id IN ({}) ORDER BY a.id, l.line_number",
