@@ -24,8 +24,9 @@ const ROWS_PER_STATEMENT: usize = 250;
 
 /// Which queued orders a batch claims.
 enum Claim<'a> {
-    /// The oldest undecided, at most this many.
-    Oldest(usize),
+    /// The oldest undecided, at most this many; of the share `k` of `n` (by
+    /// enrollment) when given.
+    Oldest(usize, Option<(usize, usize)>),
     /// These, if still undecided.
     These(&'a [i64]),
 }
@@ -45,54 +46,16 @@ pub async fn decide_pending(
     let limit = usize::try_from(limit).unwrap_or(0);
     match db.backend() {
         // One writer: batches one after the other.
-        Backend::Sqlite => {
-            let mut decided = 0;
-            while decided < limit {
-                let want = (limit - decided).min(BATCH);
-                let n = decide_or_each(db, Claim::Oldest(want), at, key).await?;
-                if n == 0 {
-                    break;
-                }
-                decided += n;
-            }
-            Ok(decided)
-        }
-        // The server works on one batch while the portal prepares the other.
-        // The oldest orders are shared out by enrollment, so two batches never
-        // hold orders of the same enrollment (R1 stays a matter of one batch).
+        Backend::Sqlite => decide_share(db, key, at, limit, None).await,
+        // The server works on one batch while the portal prepares the other:
+        // the queue is shared by enrollment, so two batches never hold orders
+        // of the same enrollment (R1 stays a matter of one batch).
         Backend::Postgres => {
+            let shares = (0..SHARES)
+                .map(|k| decide_share(db, key, at, limit.div_ceil(SHARES), Some((k, SHARES))));
             let mut decided = 0;
-            while decided < limit {
-                let want = (limit - decided).min(SHARES * BATCH);
-                let window: Vec<(i64, i64)> = sqlx::query_as(
-                    "SELECT q.id, o.enrollment_id FROM (SELECT id, order_id FROM activation_queue \
-                     WHERE decided_at IS NULL ORDER BY id LIMIT $1) q JOIN orders o ON o.id = q.order_id \
-                     ORDER BY q.id",
-                )
-                .bind(want as i64)
-                .fetch_all(db.pool())
-                .await?;
-                if window.is_empty() {
-                    break;
-                }
-                let mut shares = vec![Vec::new(); SHARES];
-                for (id, enrollment) in window {
-                    shares[enrollment.rem_euclid(SHARES as i64) as usize].push(id);
-                }
-                let batches = shares
-                    .iter()
-                    .filter(|ids| !ids.is_empty())
-                    .map(|ids| decide_or_each(db, Claim::These(ids), at, key));
-                let mut n = 0;
-                for batch in futures::future::join_all(batches).await {
-                    n += batch?;
-                }
-                // Nothing decided: another instance holds these orders, or
-                // none of them can be decided.
-                if n == 0 {
-                    break;
-                }
-                decided += n;
+            for share in futures::future::join_all(shares).await {
+                decided += share?;
             }
             Ok(decided)
         }
@@ -102,40 +65,52 @@ pub async fn decide_pending(
 /// Batches decided side by side on PostgreSQL.
 const SHARES: usize = 2;
 
-/// Decides a batch; if it fails, its orders one per transaction, so one bad
-/// order holds back no other. Returns how many were decided.
-async fn decide_or_each(
+/// Decides up to `limit` orders of one share of the queue (all of it on
+/// SQLite), batch after batch.
+async fn decide_share(
     db: &Db,
-    claim: Claim<'_>,
-    at: i64,
     key: &LinkKey,
+    at: i64,
+    limit: usize,
+    share: Option<(usize, usize)>,
 ) -> Result<usize, AppError> {
-    let mut claimed = Vec::new();
-    match decide_batch(db, claim, at, key, &mut claimed).await {
-        Ok(n) => Ok(n),
-        Err(e) if claimed.is_empty() => Err(e),
-        Err(e) => {
-            tracing::warn!(error = %e, "a batch of decisions failed; deciding one by one");
-            let mut alone = 0;
-            for id in &claimed {
-                match decide_batch(
-                    db,
-                    Claim::These(std::slice::from_ref(id)),
-                    at,
-                    key,
-                    &mut Vec::new(),
-                )
-                .await
-                {
-                    Ok(n) => alone += n,
-                    Err(e) => {
-                        tracing::error!(queue = id, error = %e, "an order could not be decided; it stays queued")
+    let mut decided = 0;
+    while decided < limit {
+        let mut claimed = Vec::new();
+        let want = (limit - decided).min(BATCH);
+        match decide_batch(db, Claim::Oldest(want, share), at, key, &mut claimed).await {
+            Ok(0) => break,
+            Ok(n) => decided += n,
+            Err(e) if claimed.is_empty() => return Err(e),
+            Err(e) => {
+                // One bad order must hold back no other: the batch is done
+                // again one order per transaction.
+                tracing::warn!(error = %e, "a batch of decisions failed; deciding one by one");
+                let mut alone = 0;
+                for id in &claimed {
+                    match decide_batch(
+                        db,
+                        Claim::These(std::slice::from_ref(id)),
+                        at,
+                        key,
+                        &mut Vec::new(),
+                    )
+                    .await
+                    {
+                        Ok(n) => alone += n,
+                        Err(e) => {
+                            tracing::error!(queue = id, error = %e, "an order could not be decided; it stays queued")
+                        }
                     }
                 }
+                decided += alone;
+                if alone == 0 {
+                    break;
+                }
             }
-            Ok(alone)
         }
     }
+    Ok(decided)
 }
 
 async fn decide_batch(
@@ -177,11 +152,21 @@ async fn claim_orders(
         Backend::Sqlite => "",
     };
     let ids: Vec<i64> = match claim {
-        Claim::Oldest(n) => {
-            sqlx::query_scalar(&format!(
+        Claim::Oldest(n, None) => sqlx::query_scalar(&format!(
             "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1{lock}"
         ))
+        .bind(n as i64)
+        .fetch_all(&mut **tx)
+        .await?,
+        Claim::Oldest(n, Some((k, shares))) => {
+            let lock = lock.replace("FOR UPDATE", "FOR UPDATE OF q");
+            sqlx::query_scalar(&format!(
+                "SELECT q.id FROM activation_queue q JOIN orders o ON o.id = q.order_id \
+                 WHERE q.decided_at IS NULL AND o.enrollment_id % $2 = $3 ORDER BY q.id LIMIT $1{lock}"
+            ))
             .bind(n as i64)
+            .bind(shares as i64)
+            .bind(k as i64)
             .fetch_all(&mut **tx)
             .await?
         }
