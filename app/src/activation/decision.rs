@@ -569,13 +569,14 @@ mod tests {
             },
         );
         let d = decide(&facts, NOW).unwrap();
+        // R11d: the second order of the batch joins the account the first assigned.
         assert_eq!(
             outcomes(&d),
             [
                 (Template::Ols, Outcome::AssignedToExistingAccount),
                 (Template::Ols, Outcome::JoinedAccount)
             ],
-            "the second order of the batch joins the account the first assigned (R11d)"
+            "the second order of the batch joins the account the first assigned"
         );
         assert_eq!(d[0].effect, Effect::Associate { account_id: 40 });
     }

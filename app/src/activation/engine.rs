@@ -152,12 +152,14 @@ async fn claim_orders(
         Backend::Sqlite => "",
     };
     let ids: Vec<i64> = match claim {
-        Claim::Oldest(n, None) => sqlx::query_scalar(&format!(
+        Claim::Oldest(n, None) => {
+            sqlx::query_scalar(&format!(
             "SELECT id FROM activation_queue WHERE decided_at IS NULL ORDER BY id LIMIT $1{lock}"
         ))
-        .bind(n as i64)
-        .fetch_all(&mut **tx)
-        .await?,
+            .bind(n as i64)
+            .fetch_all(&mut **tx)
+            .await?
+        }
         Claim::Oldest(n, Some((k, shares))) => {
             let lock = lock.replace("FOR UPDATE", "FOR UPDATE OF q");
             sqlx::query_scalar(&format!(
