@@ -201,6 +201,41 @@ fn create_parent_dir(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// How PostgreSQL should read in the rest of a transaction. Statistics taken
+/// before a burst of orders or messages count a few rows where there are
+/// thousands, and its cost model takes a lookup of a thousand ids in an index
+/// for dearer than reading the whole table: both are wrong for the engine and
+/// the outbox, whose tables are in memory. Measured on the large data set: a
+/// claim took about 100 ms instead of 1, a batch's facts 60 ms instead of 6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Claims and marks: walk one index (in order for a claim, stopping at
+    /// the limit; by key for a set of ids) rather than read every due row and
+    /// sort them, or combine the keys with a partial index full of entries of
+    /// rows already sent.
+    IndexScans,
+    /// A batch's facts: look the ids up in their indexes (alone or combined)
+    /// rather than read the tables through.
+    IndexLookups,
+}
+
+/// Sets how the rest of this transaction reads (PostgreSQL only; SQLite's
+/// planner already does both).
+pub async fn read_as(tx: &mut Tx, backend: Backend, reading: Reading) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        let settings = match reading {
+            Reading::IndexScans => "SET LOCAL enable_bitmapscan = off",
+            Reading::IndexLookups => {
+                "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_seqscan = off"
+            }
+        };
+        for setting in settings.split("; ") {
+            sqlx::query(setting).execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::Backend;

@@ -227,8 +227,8 @@ pub async fn queue_for_activation(db: &Db, orders: i64) -> Result<u64, AppError>
     .execute(db.writer())
     .await?;
     Ok(sqlx::query(
-        "INSERT INTO activation_queue (order_id, enqueued_at) \
-         SELECT id, 0 FROM orders WHERE kind = 'reservation' AND status = 'placed' \
+        "INSERT INTO activation_queue (order_id, enrollment_id, enqueued_at) \
+         SELECT id, enrollment_id, 0 FROM orders WHERE kind = 'reservation' AND status = 'placed' \
          AND id NOT IN (SELECT order_id FROM activation_queue) ORDER BY id LIMIT $1",
     )
     .bind(orders)

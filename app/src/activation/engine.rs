@@ -9,7 +9,7 @@ use super::decision::{
 };
 use super::link::{self, LinkKey, LinkKeys};
 use super::templates::Template;
-use crate::db::{Backend, Db, Tx};
+use crate::db::{read_as, Backend, Db, Reading, Tx};
 use crate::domain::ProductKind;
 use crate::error::AppError;
 use std::collections::{HashMap, HashSet};
@@ -64,6 +64,11 @@ pub async fn decide_pending(
 
 /// Batches decided side by side on PostgreSQL.
 const SHARES: usize = 2;
+// Each share's claim walks the index the migrations made for two shares.
+const _: () = assert!(
+    SHARES == 2,
+    "activation_queue_shares indexes enrollment_id % 2"
+);
 
 /// Decides up to `limit` orders of one share of the queue (all of it on
 /// SQLite), batch after batch.
@@ -151,6 +156,7 @@ async fn claim_orders(
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    read_as(tx, backend, Reading::IndexScans).await?;
     let ids: Vec<i64> = match claim {
         Claim::Oldest(n, None) => {
             sqlx::query_scalar(&format!(
@@ -161,13 +167,13 @@ async fn claim_orders(
             .await?
         }
         Claim::Oldest(n, Some((k, shares))) => {
-            let lock = lock.replace("FOR UPDATE", "FOR UPDATE OF q");
+            // Written with the number itself, so that PostgreSQL walks the
+            // share's index (`activation_queue_shares`).
             sqlx::query_scalar(&format!(
-                "SELECT q.id FROM activation_queue q JOIN orders o ON o.id = q.order_id \
-                 WHERE q.decided_at IS NULL AND o.enrollment_id % $2 = $3 ORDER BY q.id LIMIT $1{lock}"
+                "SELECT id FROM activation_queue \
+                 WHERE decided_at IS NULL AND enrollment_id % {shares} = $2 ORDER BY id LIMIT $1{lock}"
             ))
             .bind(n as i64)
-            .bind(shares as i64)
             .bind(k as i64)
             .fetch_all(&mut **tx)
             .await?
@@ -184,6 +190,7 @@ async fn claim_orders(
             q.fetch_all(&mut **tx).await?
         }
     };
+    read_as(tx, backend, Reading::IndexLookups).await?;
     if ids.is_empty() {
         return Ok(ids);
     }

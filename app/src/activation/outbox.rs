@@ -5,7 +5,7 @@
 
 use super::link::{self, LinkKey, LinkKeys};
 use super::templates::{body, EmailFacts, Template};
-use crate::db::{Backend, Db, Tx};
+use crate::db::{read_as, Backend, Db, Reading, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
 use std::collections::HashMap;
@@ -149,6 +149,39 @@ fn in_list(backend: Backend, sql: &str, first: usize, count: usize) -> String {
         .replace("{}", &backend.placeholders(first, count))
 }
 
+/// Which messages a claim takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimable {
+    /// Being sent by a worker whose lease ran out, the oldest lease first.
+    LeaseRanOut,
+    /// Queued, in the order they fell due.
+    Due,
+}
+
+/// A claim: one statement that picks at most `$3` rows, marks them being
+/// sent with the lease `$1`, and returns them (`$2` is now). Each walks its
+/// partial index (`outbox_leases`, `outbox_due`).
+pub fn claim_statement(backend: Backend, which: Claimable) -> String {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let picked = match which {
+        Claimable::LeaseRanOut => {
+            "status = 'sending' AND claimed_until < $2 ORDER BY claimed_until"
+        }
+        Claimable::Due => {
+            "status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id"
+        }
+    };
+    format!(
+        "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox WHERE {picked} LIMIT $3{lock}) \
+         RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
+         message_id, attempts"
+    )
+}
+
 /// Claims up to `n` due messages in one short transaction: first those whose
 /// worker's lease ran out, then the queued ones in the order they fell due.
 /// Both walk an index; on PostgreSQL `SKIP LOCKED` lets several instances
@@ -157,37 +190,23 @@ async fn claim_due(db: &Db, now: i64, lease: i64, n: usize) -> Result<Vec<Claime
     if n == 0 {
         return Ok(Vec::new());
     }
-    let lock = match db.backend() {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    // Each claim is one statement: the rows it picks, changed and returned.
-    let claim = |picked: &str| {
-        format!(
-            "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM outbox WHERE {picked} LIMIT $3{lock}) \
-             RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
-             message_id, attempts"
-        )
-    };
     let mut tx = db.begin().await?;
-    let mut rows: Vec<ClaimedRow> = sqlx::query_as(&claim(
-        "status = 'sending' AND claimed_until < $2 ORDER BY claimed_until",
-    ))
-    .bind(now + lease)
-    .bind(now)
-    .bind(n as i64)
-    .fetch_all(&mut *tx)
-    .await?;
+    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
+    let mut rows: Vec<ClaimedRow> =
+        sqlx::query_as(&claim_statement(db.backend(), Claimable::LeaseRanOut))
+            .bind(now + lease)
+            .bind(now)
+            .bind(n as i64)
+            .fetch_all(&mut *tx)
+            .await?;
     if rows.len() < n {
-        let queued: Vec<ClaimedRow> = sqlx::query_as(&claim(
-            "status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id",
-        ))
-        .bind(now + lease)
-        .bind(now)
-        .bind((n - rows.len()) as i64)
-        .fetch_all(&mut *tx)
-        .await?;
+        let queued: Vec<ClaimedRow> =
+            sqlx::query_as(&claim_statement(db.backend(), Claimable::Due))
+                .bind(now + lease)
+                .bind(now)
+                .bind((n - rows.len()) as i64)
+                .fetch_all(&mut *tx)
+                .await?;
         rows.extend(queued);
     }
     tx.commit().await?;
@@ -502,6 +521,7 @@ async fn record_outcomes(
         }
     }
     let mut tx = db.begin().await?;
+    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
     for ids in sent.chunks(500) {
         let sql = in_list(
         db.backend(),

@@ -149,11 +149,14 @@ pub async fn record(db: &Db, order: NewOrder<'_>) -> Result<String, AppError> {
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("INSERT INTO activation_queue (order_id, enqueued_at) VALUES ($1, $2)")
-        .bind(order_id)
-        .bind(order.placed_at)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO activation_queue (order_id, enrollment_id, enqueued_at) VALUES ($1, $2, $3)",
+    )
+    .bind(order_id)
+    .bind(order.enrollment.id)
+    .bind(order.placed_at)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(number)
 }
