@@ -2,19 +2,18 @@
 //! `main.rs` only reads the command line; tests start the same server on port 0.
 
 pub mod assets;
-pub mod bench;
-pub mod bench_activation;
-pub mod bench_contacts;
 pub mod config;
 pub mod demo_enrollments;
 pub mod edge;
-pub mod large_data;
 pub mod link_keys;
 pub mod mailer;
 pub mod seed;
 pub mod session_cache;
 pub mod smtp;
 pub mod startup;
+#[cfg(feature = "tools")]
+pub mod tools;
+pub mod workers;
 
 pub use config::Settings;
 pub use startup::{Application, StartupError};

@@ -1,8 +1,6 @@
 //! `server [serve|migrate|seed-demo]`: see the README.
 
-use server::{
-    bench, bench_activation, bench_contacts, large_data, seed, startup, Application, Settings,
-};
+use server::{seed, startup, Application, Settings};
 use std::process::ExitCode;
 
 // glibc's allocator took a fifth of a page's time in the profile (malloc,
@@ -74,48 +72,9 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             println!("{code}");
             Ok(())
         }
-        "generate-large" => {
-            let db = startup::open_database(&settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut volume = large_data::Volume::default();
-            let numbers: Vec<i64> = std::env::args()
-                .skip(2)
-                .filter_map(|a| a.parse().ok())
-                .collect();
-            if let [organisations, enrollments, reservations] = numbers[..] {
-                volume = large_data::Volume {
-                    organisations,
-                    enrollments,
-                    reservations,
-                };
-            }
-            large_data::generate(&db, volume)
-                .await
-                .map_err(|e| format!("cannot generate the large data set: {e}"))?;
-            db.close().await;
-            Ok(())
-        }
-        "bench" => {
-            app::auth::ssr::hash_at_lowest_priority();
-            let seconds = std::env::var("BENCH_SECONDS")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(10);
-            bench::run(settings, seconds).await
-        }
-        "bench-activation" => {
-            let numbers: Vec<i64> = std::env::args().skip(2).filter_map(|a| a.parse().ok()).collect();
-            let orders = numbers.first().copied().unwrap_or(100_000);
-            let emails = numbers.get(1).copied().unwrap_or(2_000) as usize;
-            bench_activation::run(settings, orders, emails).await
-        }
-        "bench-cicr" => {
-            let count = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(5_000);
-            bench_contacts::run(settings, count).await
-        }
         other => Err(format!(
-            "unknown command {other:?}; use serve, migrate, seed-demo, two-step-code, generate-large, bench, bench-activation or bench-cicr"
+            "unknown command {other:?}; use serve, migrate, seed-demo or two-step-code \
+             (the benchmarks are in portal-tools)"
         )),
     }
 }

@@ -3,9 +3,10 @@
 use crate::assets;
 use crate::config::Settings;
 use crate::edge::{self, EdgeSettings};
-use crate::mailer::{run_workers, Mailer};
+use crate::mailer::Mailer;
 use crate::session_cache::CachedSessions;
 use crate::smtp::SmtpMailer;
+use crate::workers::run_workers;
 use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
 use app::state::{AppState, Clock, SignInLimits, SystemClock};

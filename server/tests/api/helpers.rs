@@ -276,7 +276,7 @@ impl TestApp {
 
     /// One round of the activation workers: decide new orders, send what is due.
     pub async fn work(&self) -> (usize, usize) {
-        server::mailer::work_once(&self.state, &self.mailer)
+        server::workers::work_once(&self.state, &self.mailer)
             .await
             .unwrap()
     }

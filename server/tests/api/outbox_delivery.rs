@@ -236,9 +236,9 @@ async fn a_failing_mail_server_gets_the_message_again_with_backoff_and_the_timel
 /// decided: `n` messages minus the cancelled reservations wait in the outbox,
 /// all due now. Returns how many.
 async fn queued_messages(app: &crate::helpers::TestApp, n: i64) -> i64 {
-    server::large_data::generate(
+    server::tools::large_data::generate(
         &app.db,
-        server::large_data::Volume {
+        server::tools::large_data::Volume {
             organisations: 20,
             enrollments: n,
             reservations: n,
@@ -246,7 +246,7 @@ async fn queued_messages(app: &crate::helpers::TestApp, n: i64) -> i64 {
     )
     .await
     .unwrap();
-    server::large_data::queue_for_activation(&app.db, n)
+    server::tools::large_data::queue_for_activation(&app.db, n)
         .await
         .unwrap();
     app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), n)

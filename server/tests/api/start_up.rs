@@ -44,3 +44,20 @@ fn the_binary_refuses_an_unknown_command() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown command"));
 }
+
+/// The large data set and the benchmarks are in `portal-tools`, never in the
+/// portal's own binary.
+#[test]
+fn the_portal_binary_carries_no_benchmark_or_data_generator() {
+    for command in ["generate-large", "bench", "bench-activation", "bench-cicr"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_server"))
+            .arg(command)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{command} ran");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("unknown command"),
+            "{command}"
+        );
+    }
+}

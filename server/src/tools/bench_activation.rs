@@ -4,8 +4,8 @@
 //! same run, how many a bare loop of raw SMTP connections sends to the same
 //! listener (no database, messages made in advance).
 
+use super::large_data::queue_for_activation;
 use crate::config::Settings;
-use crate::large_data::queue_for_activation;
 use crate::smtp::{SmtpMailer, CONNECTIONS};
 use crate::startup::open_database;
 use app::activation::engine::decide_pending;

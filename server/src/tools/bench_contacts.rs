@@ -4,7 +4,7 @@
 //! updates of the same contacts on the same database (the baseline), and how
 //! many it then propagates to VLSC and explore.ms a second.
 
-use crate::bench::sign_in_cookie;
+use super::bench::sign_in_cookie;
 use crate::config::Settings;
 use crate::startup::Application;
 use app::contacts::propagation::propagate_due;
