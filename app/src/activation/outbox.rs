@@ -524,7 +524,7 @@ async fn record_outcomes(
     read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
     for ids in sent.chunks(500) {
         let sql = in_list(
-        db.backend(),
+            db.backend(),
             "UPDATE outbox SET status = 'sent', sent_at = {1}, claimed_until = NULL, last_error = NULL \
              WHERE status = 'sending' AND id IN ({})",
             2,
