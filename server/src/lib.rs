@@ -2,6 +2,7 @@
 //! `main.rs` only reads the command line; tests start the same server on port 0.
 
 pub mod assets;
+pub mod command_line;
 pub mod config;
 pub mod demo_enrollments;
 pub mod edge;
