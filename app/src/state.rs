@@ -94,7 +94,7 @@ pub struct AppState {
     pub decoy_password_hash: Arc<str>,
     /// The keys activation links are made with; they come from the portal's
     /// configuration, never from the database.
-    pub link_keys: Arc<crate::activation::link::LinkKeys>,
+    pub link_keys: Arc<crate::keys::link::LinkKeys>,
     /// Whether VLSC administrators, support agents and ROC operators must set
     /// up two-step sign-in before they are signed in. Always on in a running
     /// portal; tests of other features turn it off for their own users.

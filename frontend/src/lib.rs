@@ -4,7 +4,7 @@
 
 // Links the islands' exported hydration functions into this module.
 #[allow(unused_imports)]
-use app::shell::FormBehaviour;
+use app::ui::FormBehaviour;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -1,13 +1,13 @@
 //! The demo enrollments: each shows one case of R11 on its own, named so a
 //! person can tell them apart.
 
+use app::access::VisibleEnrollment;
 use app::db::Db;
 use app::domain::{add_months, ContactType, Quantity};
 use app::enrollments::records::{
     associate_account, ensure_contact, ensure_enrollment, ensure_online_account,
     grant_reservation_permission, NewEnrollment,
 };
-use app::enrollments::ssr::VisibleEnrollment;
 use app::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use app::AppError;
 use time::{Date, Duration, OffsetDateTime};

@@ -3,7 +3,7 @@
 //! refuses to start without its keys, or with a key file others can read.
 
 use crate::config::Settings;
-use app::activation::link::{LinkKey, LinkKeys};
+use app::keys::link::{LinkKey, LinkKeys};
 use std::path::Path;
 
 /// The deployment's link keys.

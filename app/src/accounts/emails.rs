@@ -1,10 +1,7 @@
 //! The account emails: an invitation to the portal and a password-reset link.
 //! Both go through the outbox, so each is delivered exactly once.
 
-/// The subject of an invitation.
-pub const INVITATION_SUBJECT: &str = "You are invited to the Volume Licensing portal";
-/// The subject of a password-reset email.
-pub const RESET_SUBJECT: &str = "Reset your Volume Licensing portal password";
+pub use crate::domain::{INVITATION_SUBJECT, RESET_SUBJECT};
 
 /// Which account email an outbox row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,16 +11,17 @@ pub enum AccountEmail {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::body;
+pub use server::{body, enqueue_account_email};
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::AccountEmail;
     use crate::accounts::links::{url, LinkPurpose};
-    use crate::activation::link::LinkKeys;
     use crate::db::Db;
-    use crate::domain::{format_time, Role};
+    use crate::db::Tx;
+    use crate::domain::{format_time, Role, Template};
     use crate::error::AppError;
+    use crate::keys::link::LinkKeys;
 
     /// The plain-text body of an account email, with its link derived again.
     pub async fn body(
@@ -107,6 +105,34 @@ mod server {
              signs you out everywhere.\n\n\
              If you did not ask for this, ignore this email: your password stays as it is.\n"
         )
+    }
+
+    /// Writes a message to the outbox for an account email (an invitation or a
+    /// password reset), due at once.
+    pub async fn enqueue_account_email(
+        tx: &mut Tx,
+        about: AccountEmail,
+        to: &str,
+        at: i64,
+    ) -> Result<i64, AppError> {
+        let (invitation_id, reset_id, template) = match about {
+            AccountEmail::Invitation(id) => (Some(id), None, Template::Invitation),
+            AccountEmail::PasswordReset(id) => (None, Some(id), Template::PasswordReset),
+        };
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO outbox (invitation_id, password_reset_id, to_email, subject, template, message_id, not_before, \
+             status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $7, $7) \
+             RETURNING id",
+        )
+        .bind(invitation_id)
+        .bind(reset_id)
+        .bind(to)
+        .bind(template.subject())
+        .bind(template.code())
+        .bind(crate::keys::message_id())
+        .bind(at)
+        .fetch_one(&mut **tx)
+        .await?)
     }
 }
 

@@ -6,9 +6,10 @@
 
 use super::links::{lookup_hash, mint, LinkPurpose};
 use super::{InvitationView, PendingInvitation};
+use crate::access::Task;
+use crate::accounts::emails::enqueue_account_email;
 use crate::accounts::emails::AccountEmail;
-use crate::activation::outbox::enqueue_account_email;
-use crate::audit::ssr::{record, Event};
+use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::db::Tx;
 use crate::domain::{format_time, EmailAddress, PersonName, Role};
@@ -30,10 +31,6 @@ pub struct NewInvitation<'a> {
     pub role: &'a str,
 }
 
-fn forbidden() -> AppError {
-    AppError::Forbidden("Only your organisation's VLSC administrators can invite people.".into())
-}
-
 /// The roles support agents may invite colleagues to, in their own organisation.
 pub const SUPPORT_INVITES: [Role; 2] = [Role::SupportAgent, Role::RocOperator];
 
@@ -53,10 +50,8 @@ pub async fn invite(
     admin: &CurrentUser,
     new: NewInvitation<'_>,
 ) -> Result<(), AppError> {
+    Task::InvitePeople.allows(admin)?;
     let allowed = invitable_roles(admin.role);
-    if allowed.is_empty() {
-        return Err(forbidden());
-    }
     let role = Role::parse(new.role.trim())
         .ok()
         .filter(|r| allowed.contains(r))
@@ -72,11 +67,7 @@ pub async fn invite_first_administrator(
     organisation_id: &str,
     new: NewInvitation<'_>,
 ) -> Result<(), AppError> {
-    if agent.role != Role::SupportAgent {
-        return Err(AppError::Forbidden(
-            "Only support agents can invite an organisation's first administrator.".into(),
-        ));
-    }
+    Task::InviteFirstAdministrator.allows(agent)?;
     PersonName::parse(new.display_name).map_err(|m| AppError::invalid("display_name", m))?;
     EmailAddress::parse(new.email).map_err(|m| AppError::invalid("email", m))?;
     AppError::require("organisation", organisation_id, "Choose an organisation.")?;
@@ -277,7 +268,7 @@ pub async fn list_pending(
             .fetch_all(state.db.pool())
             .await?
         }
-        _ => return Err(forbidden()),
+        _ => return Err(AppError::Forbidden(Task::InvitePeople.refusal().into())),
     };
     let now = state.now_unix();
     rows.into_iter().map(|r| pending(r, now)).collect()
@@ -288,9 +279,7 @@ async fn managed(
     user: &CurrentUser,
     id: &str,
 ) -> Result<InvitationRow, AppError> {
-    if !matches!(user.role, Role::VlscAdministrator | Role::SupportAgent) {
-        return Err(forbidden());
-    }
+    Task::InvitePeople.allows(user)?;
     AppError::require("id", id, "Choose an invitation.")?;
     let id = AppError::parse_number("id", id)?;
     let row = sqlx::query_as::<_, InvitationRow>(&format!("{INVITATION_SELECT} WHERE i.id = $1"))
@@ -445,7 +434,7 @@ pub async fn accept(
     state: &AppState,
     token: &str,
     password: &str,
-) -> Result<(super::security_log::Person, Role), AppError> {
+) -> Result<(crate::auth::security_log::Person, Role), AppError> {
     super::password_rules::check_length(password).map_err(|m| AppError::invalid("password", m))?;
     let row = match presented(state, token).await? {
         Presented::Open(row) => row,
@@ -507,7 +496,7 @@ pub async fn accept(
     .await?;
     tx.commit().await?;
     let role = Role::parse(&row.role).map_err(|_| AppError::Internal)?;
-    let person = super::security_log::Person {
+    let person = crate::auth::security_log::Person {
         id: user_id,
         organisation_id: row.organisation_id,
         display_name: row.display_name,

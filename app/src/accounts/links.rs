@@ -5,8 +5,8 @@
 //! copy of the database nor of the key alone makes a working link. The outbox
 //! derives the token again to write the email. Server only.
 
-use crate::activation::link::{keyed_token, token_hash, LinkKey, LinkKeys};
 use crate::error::AppError;
+use crate::keys::link::{keyed_token, token_hash, LinkKey, LinkKeys};
 
 /// What a link is for; a token of one purpose never opens the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +48,6 @@ pub struct NewLink {
     pub token_hash: String,
 }
 
-/// 128 random bits in hex.
-fn new_salt() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
 fn token(key: &LinkKey, purpose: LinkPurpose, salt: &str) -> String {
     keyed_token(key, purpose.label(), &[salt.as_bytes()])
 }
@@ -63,7 +55,7 @@ fn token(key: &LinkKey, purpose: LinkPurpose, salt: &str) -> String {
 /// Makes a new link of `purpose` under the current key.
 pub fn mint(keys: &LinkKeys, purpose: LinkPurpose) -> NewLink {
     let key = keys.current();
-    let salt = new_salt();
+    let salt = crate::keys::form_key();
     NewLink {
         token_hash: token_hash(&token(key, purpose, &salt)),
         key_id: key.id().to_string(),

@@ -14,10 +14,6 @@ pub mod password_rules;
 pub mod reset;
 mod second_step;
 #[cfg(feature = "ssr")]
-pub mod security_log;
-#[cfg(feature = "ssr")]
-pub mod sessions;
-#[cfg(feature = "ssr")]
 pub mod two_step;
 
 pub use pages::{
@@ -53,16 +49,7 @@ pub struct InvitationView {
     pub role: String,
 }
 
-/// One of the user's signed-in sessions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedInSession {
-    pub id: i64,
-    pub started: String,
-    pub last_active: String,
-    pub address: String,
-    pub browser: String,
-    pub is_this_one: bool,
-}
+pub use crate::auth::SignedInSession;
 
 /// Invites a person to the caller's organisation with a role. VLSC administrators only.
 #[server(endpoint = "invite-person")]
@@ -71,18 +58,15 @@ pub async fn invite_person(
     email: String,
     role: String,
 ) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let new = invitations::NewInvitation {
-                display_name: &display_name,
-                email: &email,
-                role: &role,
-            };
-            invitations::invite(&state, &user, new).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let new = invitations::NewInvitation {
+            display_name: &display_name,
+            email: &email,
+            role: &role,
+        };
+        invitations::invite(&state, &user, new).await
+    })
+    .await
 }
 
 /// Invites the first VLSC administrator of a customer organisation that has
@@ -93,60 +77,48 @@ pub async fn invite_first_administrator(
     display_name: String,
     email: String,
 ) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let new = invitations::NewInvitation {
-                display_name: &display_name,
-                email: &email,
-                role: Role::VlscAdministrator.code(),
-            };
-            invitations::invite_first_administrator(&state, &user, &organisation, new).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let new = invitations::NewInvitation {
+            display_name: &display_name,
+            email: &email,
+            role: Role::VlscAdministrator.code(),
+        };
+        invitations::invite_first_administrator(&state, &user, &organisation, new).await
+    })
+    .await
 }
 
 /// The pending invitations the caller may resend or withdraw.
 #[server(endpoint = "invitations")]
 pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            invitations::list_pending(&state, &user).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        invitations::list_pending(&state, &user).await
+    })
+    .await
 }
 
 /// Sends an invitation again with a new link; the old link stops working.
 #[server(endpoint = "resend-invitation")]
 pub async fn resend_invitation(id: String) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            invitations::resend(&state, &user, &id).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        invitations::resend(&state, &user, &id).await
+    })
+    .await
 }
 
 /// Withdraws a pending invitation.
 #[server(endpoint = "withdraw-invitation")]
 pub async fn withdraw_invitation(id: String) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            invitations::withdraw(&state, &user, &id).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        invitations::withdraw(&state, &user, &id).await
+    })
+    .await
 }
 
 /// What an invitation link offers. Open to anyone holding the link.
 #[server(endpoint = "invitation")]
 pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             invitations::describe(&state, &token).await
@@ -158,7 +130,7 @@ pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
 /// Accepts an invitation with the password the person chose, and signs them in.
 #[server(endpoint = "accept-invitation")]
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             let (person, role) = invitations::accept(&state, &token, &password).await?;
@@ -172,11 +144,11 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
 /// the same either way.
 #[server(endpoint = "forgot-password")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             reset::request(&state, &email).await?;
-            crate::redirect("/forgot-password?sent=1")
+            crate::response::redirect("/forgot-password?sent=1")
         }
         .await,
     )
@@ -185,7 +157,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Whether a reset link still works.
 #[server(endpoint = "reset-link")]
 pub async fn reset_link(token: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             reset::check_link(&state, &token).await.map(|_| ())
@@ -197,11 +169,11 @@ pub async fn reset_link(token: String) -> Result<(), AppError> {
 /// Sets a new password through a reset link; every session of the user ends.
 #[server(endpoint = "reset-password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             reset::complete(&state, &token, &password).await?;
-            crate::redirect("/sign-in?reset=1")
+            crate::response::redirect("/sign-in?reset=1")
         }
         .await,
     )
@@ -213,7 +185,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             let (user, sign_in) = crate::auth::ssr::current_sign_in()
@@ -228,14 +200,14 @@ pub async fn change_password(
 /// The caller's signed-in sessions.
 #[server(endpoint = "my-sessions")]
 pub async fn my_sessions() -> Result<Vec<SignedInSession>, AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             let (user, sign_in) = crate::auth::ssr::current_sign_in()
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
             let live_since = state.now_unix() - state.session_absolute_lifetime.as_secs() as i64;
-            sessions::signed_in_sessions(&state.db, user.id, sign_in, live_since).await
+            crate::auth::sessions::signed_in_sessions(&state.db, user.id, sign_in, live_since).await
         }
         .await,
     )
@@ -245,10 +217,10 @@ pub async fn my_sessions() -> Result<Vec<SignedInSession>, AppError> {
 /// "others", every session but this one.
 #[server(endpoint = "end-session")]
 pub async fn end_session(id: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
-            use security_log::{log, Action, Person};
-            use sessions::{end_all_but, end_one, EndReason};
+            use crate::auth::security_log::{log, Action, Person};
+            use crate::auth::sessions::{end_all_but, end_one, EndReason};
             let state = crate::state::app_state()?;
             let (user, sign_in) = crate::auth::ssr::current_sign_in()
                 .await?

@@ -6,10 +6,10 @@
 
 use super::links::{lookup_hash, mint, LinkPurpose};
 use super::password_rules::{check, PasswordOwner};
-use super::security_log::{log, Action, Person};
-use super::sessions::{end_all_but, EndReason};
+use crate::accounts::emails::enqueue_account_email;
 use crate::accounts::emails::AccountEmail;
-use crate::activation::outbox::enqueue_account_email;
+use crate::auth::security_log::{log, Action, Person};
+use crate::auth::sessions::{end_all_but, EndReason};
 use crate::auth::ssr::{
     hash_password_off_thread, is_throttled, record_failure, throttle_keys,
     verify_password_off_thread,

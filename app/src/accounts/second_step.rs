@@ -19,8 +19,8 @@ pub struct TwoStepEnrolment {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::security_log::{log, log_now, Action, Person};
     use super::super::two_step;
+    use crate::auth::security_log::{log, log_now, Action, Person};
     use crate::auth::ssr::{self as auth, PendingStage};
     use crate::error::AppError;
     use crate::state::AppState;
@@ -98,7 +98,7 @@ mod server {
         if waiting {
             auth::finish_pending(state, &person).await?;
         }
-        crate::redirect("/two-step/recovery-codes")
+        crate::response::redirect("/two-step/recovery-codes")
     }
 
     pub async fn sign_in_code(state: &AppState, code: &str) -> Result<(), AppError> {
@@ -127,7 +127,7 @@ mod server {
                     tx.commit().await?;
                 }
                 auth::finish_pending(state, &person).await?;
-                crate::redirect(&pending.next)
+                crate::response::redirect(&pending.next)
             }
             None => {
                 auth::record_failure(state, &[&keys[0], &keys[1]]).await?;
@@ -155,7 +155,7 @@ mod server {
         admin: &crate::auth::CurrentUser,
         email: &str,
     ) -> Result<(), AppError> {
-        crate::people::ssr::require_role(admin, &[crate::domain::Role::VlscAdministrator])?;
+        crate::access::Task::AdministerOrganisation.allows(admin)?;
         let email =
             crate::domain::EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
         let (id, display_name) = sqlx::query_as::<_, (i64, String)>(
@@ -175,11 +175,11 @@ mod server {
         let now = state.now_unix();
         let mut tx = state.db.begin().await?;
         if two_step::disable(&mut tx, id).await? {
-            let ended = super::super::sessions::end_all_but(
+            let ended = crate::auth::sessions::end_all_but(
                 &mut tx,
                 id,
                 None,
-                super::super::sessions::EndReason::SecondFactorReset,
+                crate::auth::sessions::EndReason::SecondFactorReset,
                 now,
             )
             .await?;
@@ -207,7 +207,7 @@ mod server {
 /// Starts setting up two-step sign-in: a new secret, as a QR code and as text.
 #[server(endpoint = "two-step-setup")]
 pub async fn two_step_setup() -> Result<TwoStepEnrolment, AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             use super::two_step::{new_secret, otpauth_uri, qr_svg};
             let state = crate::state::app_state()?;
@@ -237,7 +237,7 @@ pub async fn two_step_setup() -> Result<TwoStepEnrolment, AppError> {
 /// Confirms the set-up with a code from the app; the recovery codes are shown next.
 #[server(endpoint = "confirm-two-step")]
 pub async fn confirm_two_step(code: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             server::confirm(&state, &code).await
@@ -249,7 +249,7 @@ pub async fn confirm_two_step(code: String) -> Result<(), AppError> {
 /// The recovery codes just made, once: a second call gets none.
 #[server(endpoint = "recovery-codes")]
 pub async fn fresh_recovery_codes() -> Result<Vec<String>, AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             crate::auth::ssr::require_user().await?;
             Ok(
@@ -265,7 +265,7 @@ pub async fn fresh_recovery_codes() -> Result<Vec<String>, AppError> {
 /// The second step of a sign-in: a code from the app, or a recovery code.
 #[server(endpoint = "sign-in-code")]
 pub async fn sign_in_code(code: String) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             server::sign_in_code(&state, &code).await
@@ -277,30 +277,23 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
 /// Whether the caller signs in in two steps, and since when.
 #[server(endpoint = "two-step-status")]
 pub async fn two_step_status() -> Result<Option<String>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let since = sqlx::query_scalar::<_, Option<i64>>(
-                "SELECT totp_enabled_at FROM users WHERE id = $1",
-            )
-            .bind(user.id)
-            .fetch_one(state.db.pool())
-            .await?;
-            Ok(since.map(crate::domain::format_time))
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let since =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT totp_enabled_at FROM users WHERE id = $1")
+                .bind(user.id)
+                .fetch_one(state.db.pool())
+                .await?;
+        Ok(since.map(crate::domain::format_time))
+    })
+    .await
 }
 
 /// Resets a user's two-step sign-in (a lost phone); their sessions end.
 /// VLSC administrators, for their organisation's other users.
 #[server(endpoint = "reset-two-step")]
 pub async fn reset_two_step(email: String) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            server::reset(&state, &user, &email).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        server::reset(&state, &user, &email).await
+    })
+    .await
 }

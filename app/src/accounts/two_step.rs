@@ -4,7 +4,6 @@
 //! a step later than the last one used, so no code works twice. Server only.
 
 use crate::db::Tx;
-use crate::domain::Role;
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -16,21 +15,9 @@ pub const RECOVERY_CODES: usize = 10;
 /// The name authenticator apps show for the portal.
 const ISSUER: &str = "Volume Licensing portal";
 
-/// Whether a role must sign in in two steps: those who act on every
-/// organisation or manage one's people.
-pub fn required_for(role: Role) -> bool {
-    matches!(
-        role,
-        Role::VlscAdministrator | Role::SupportAgent | Role::RocOperator
-    )
-}
-
 /// A new secret: 160 random bits in base32, as authenticator apps take it.
 pub fn new_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = vec![0u8; 20];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    match Secret::Raw(bytes).to_encoded() {
+    match Secret::Raw(crate::keys::random_bytes(20)).to_encoded() {
         Secret::Encoded(text) => text,
         Secret::Raw(_) => String::new(),
     }
@@ -314,19 +301,5 @@ mod tests {
         let svg = qr_svg(&uri).unwrap();
         assert!(svg.contains("<svg") && svg.contains("</svg>"));
         assert!(!svg.contains("<script"));
-    }
-
-    #[test]
-    fn the_roles_that_act_widely_must_use_two_steps() {
-        for role in Role::ALL {
-            assert_eq!(
-                required_for(role),
-                matches!(
-                    role,
-                    Role::VlscAdministrator | Role::SupportAgent | Role::RocOperator
-                ),
-                "{role}"
-            );
-        }
     }
 }

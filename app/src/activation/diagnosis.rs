@@ -2,10 +2,10 @@
 //! evidence and the next step, and the delivery timeline of the enrollment.
 
 use super::{Check, Diagnosis, TimelineEntry};
+use crate::access::visible;
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{format_date, format_time as when, EmailAddress, Role};
-use crate::enrollments::ssr::visible;
+use crate::domain::{format_date, format_time as when, EmailAddress};
 use crate::error::AppError;
 use time::OffsetDateTime;
 
@@ -13,35 +13,6 @@ fn masked(email: &str) -> String {
     EmailAddress::parse(email)
         .map(|e| e.masked())
         .unwrap_or_else(|_| "(unreadable address)".into())
-}
-
-/// Who may run the diagnoser: the organisation's VLSC administrator, the
-/// enrollment's OSM and NTC, its partner, and support.
-async fn may_diagnose(
-    db: &Db,
-    user: &CurrentUser,
-    enrollment_id: i64,
-    customer_id: i64,
-    partner_id: i64,
-) -> Result<bool, AppError> {
-    Ok(match user.role {
-        Role::SupportAgent => true,
-        Role::PartnerUser => user.organisation_id == partner_id,
-        Role::VlscAdministrator => user.organisation_id == customer_id,
-        Role::OnlineAdministrator | Role::OnlineServicesManager => {
-            user.organisation_id == customer_id
-                && sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM enrollment_contacts WHERE enrollment_id = $1 \
-                     AND contact_type IN ('osm', 'ntc') AND email = $2",
-                )
-                .bind(enrollment_id)
-                .bind(&user.email)
-                .fetch_one(db.pool())
-                .await?
-                    > 0
-        }
-        Role::RocOperator => false,
-    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,19 +37,7 @@ pub async fn diagnose(
     now: OffsetDateTime,
 ) -> Result<Diagnosis, AppError> {
     let enrollment = visible(db, user, number).await?;
-    if !may_diagnose(
-        db,
-        user,
-        enrollment.id,
-        enrollment.customer_id,
-        enrollment.partner_id,
-    )
-    .await?
-    {
-        return Err(AppError::Forbidden(
-            "The activation diagnosis is open to the organisation's VLSC administrator, the enrollment's OSM and NTC, its partner and Support.".into(),
-        ));
-    }
+    crate::access::records::diagnosis(db, user, &enrollment).await?;
     let id = enrollment.id;
     let today = format_date(now.date());
     let orders: Vec<(String, String, String)> = sqlx::query_as(

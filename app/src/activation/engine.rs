@@ -7,11 +7,11 @@
 use super::decision::{
     self, AdministeredAccount, BatchFacts, Decision, Effect, EnrollmentFacts, OrderFacts,
 };
-use super::link::{self, LinkKey, LinkKeys};
 use super::templates::Template;
 use crate::db::{read_as, Backend, Db, Reading, Tx};
 use crate::domain::ProductKind;
 use crate::error::AppError;
+use crate::keys::link::{self, LinkKey, LinkKeys};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 

@@ -9,8 +9,6 @@ pub mod diagnosis;
 #[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
-pub mod link;
-#[cfg(feature = "ssr")]
 pub mod outbox;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -98,7 +96,7 @@ const INCOMPLETE_LINK: &str =
 /// The state of an activation link. Needs no sign-in: the token is the key.
 #[server(endpoint = "activation-link")]
 pub async fn activation_link(token: String) -> Result<LinkState, AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             AppError::require("token", &token, INCOMPLETE_LINK)?;
@@ -115,17 +113,17 @@ pub async fn choose_account(
     domain: String,
     admin_email: String,
 ) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             AppError::require("token", &token, INCOMPLETE_LINK)?;
             let preview =
                 redeem::preview(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
-            crate::redirect(&format!(
+            crate::response::redirect(&format!(
                 "/activate/{}/confirm?domain={}&admin_email={}",
                 token.trim(),
-                crate::enrollments::urlencode(&preview.domain),
-                crate::enrollments::urlencode(&preview.admin_email)
+                crate::ui::urlencode(&preview.domain),
+                crate::ui::urlencode(&preview.admin_email)
             ))?;
             Ok(())
         }
@@ -140,7 +138,7 @@ pub async fn preview_account(
     domain: String,
     admin_email: String,
 ) -> Result<AccountPreview, AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             AppError::require("token", &token, INCOMPLETE_LINK)?;
@@ -157,12 +155,12 @@ pub async fn confirm_activation(
     domain: String,
     admin_email: String,
 ) -> Result<(), AppError> {
-    crate::respond(
+    crate::response::respond(
         async {
             let state = crate::state::app_state()?;
             AppError::require("token", &token, INCOMPLETE_LINK)?;
             redeem::confirm(&state.db, &token, &domain, &admin_email, state.now_unix()).await?;
-            crate::redirect(&format!("/activate/{}", token.trim()))?;
+            crate::response::redirect(&format!("/activate/{}", token.trim()))?;
             Ok(())
         }
         .await,
@@ -172,42 +170,36 @@ pub async fn confirm_activation(
 /// R11 for one enrollment, with the delivery timeline.
 #[server(endpoint = "diagnose")]
 pub async fn diagnose(number: String) -> Result<Diagnosis, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("number", &number, "Enter an enrollment number.")?;
-            diagnosis::diagnose(&state.db, &user, &number, state.clock.now()).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("number", &number, "Enter an enrollment number.")?;
+        diagnosis::diagnose(&state.db, &user, &number, state.clock.now()).await
+    })
+    .await
 }
 
 /// The demo mailbox (demo mode only: with SMTP configured it does not exist).
 #[server(endpoint = "mailbox")]
 pub async fn mailbox() -> Result<Vec<MailboxMessage>, AppError> {
-    crate::respond(
-        async {
-            let (state, _user) = crate::auth::ssr::signed_in().await?;
-            if !state.demo_mailbox {
-                return Err(AppError::NotFound);
-            }
-            let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-                "SELECT to_email, subject, body, delivered_at FROM demo_mailbox ORDER BY id DESC LIMIT 100",
-            )
-            .fetch_all(state.db.pool())
-            .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(to, subject, body, at)| MailboxMessage {
-                    to,
-                    subject,
-                    body,
-                    delivered_at: time::OffsetDateTime::from_unix_timestamp(at)
-                        .map(|t| crate::domain::format_date(t.date()))
-                        .unwrap_or_default(),
-                })
-                .collect())
+    crate::access::serve(crate::access::Who::SignedIn, |state, _user| async move {
+        if !state.demo_mailbox {
+            return Err(AppError::NotFound);
         }
-        .await,
-    )
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT to_email, subject, body, delivered_at FROM demo_mailbox ORDER BY id DESC LIMIT 100",
+        )
+        .fetch_all(state.db.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(to, subject, body, at)| MailboxMessage {
+                to,
+                subject,
+                body,
+                delivered_at: time::OffsetDateTime::from_unix_timestamp(at)
+                    .map(|t| crate::domain::format_date(t.date()))
+                    .unwrap_or_default(),
+            })
+            .collect())
+    })
+    .await
 }

@@ -3,11 +3,11 @@
 //! and gives up after the last try. A row claimed by a worker that died is
 //! claimed again after its lease; the resend carries the same Message-ID.
 
-use super::link::{self, LinkKey, LinkKeys};
 use super::templates::{body, EmailFacts, Template};
 use crate::db::{read_as, Backend, Db, Reading, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
+use crate::keys::link::{self, LinkKey, LinkKeys};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
@@ -24,10 +24,7 @@ pub fn backoff_seconds(attempts: i64) -> i64 {
     30 * (1i64 << (attempts - 1).clamp(0, 10))
 }
 
-/// A fresh Message-ID: kept with the message, so a redelivery carries the same.
-pub fn new_message_id() -> String {
-    format!("<{}@vl-portal.invalid>", &link::new_secret()[..32])
-}
+pub use crate::keys::message_id as new_message_id;
 
 /// Writes a message to the outbox; it is due at `not_before`.
 pub async fn enqueue(
@@ -233,35 +230,6 @@ pub fn link_url(public_url: &str, key: &LinkKey, activation_id: i64, version: i6
         public_url.trim_end_matches('/'),
         link::token(key, activation_id, version)
     )
-}
-
-/// Writes a message to the outbox for an account email (an invitation or a
-/// password reset), due at once.
-pub async fn enqueue_account_email(
-    tx: &mut Tx,
-    about: crate::accounts::emails::AccountEmail,
-    to: &str,
-    at: i64,
-) -> Result<i64, AppError> {
-    use crate::accounts::emails::AccountEmail;
-    let (invitation_id, reset_id, template) = match about {
-        AccountEmail::Invitation(id) => (Some(id), None, Template::Invitation),
-        AccountEmail::PasswordReset(id) => (None, Some(id), Template::PasswordReset),
-    };
-    Ok(sqlx::query_scalar::<_, i64>(
-        "INSERT INTO outbox (invitation_id, password_reset_id, to_email, subject, template, message_id, not_before, \
-         status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $7, $7) \
-         RETURNING id",
-    )
-    .bind(invitation_id)
-    .bind(reset_id)
-    .bind(to)
-    .bind(template.subject())
-    .bind(template.code())
-    .bind(new_message_id())
-    .bind(at)
-    .fetch_one(&mut **tx)
-    .await?)
 }
 
 /// The facts of every activation email of a batch, read in two queries.

@@ -3,8 +3,8 @@ use super::{
     LinkState,
 };
 use crate::error::AppError;
-use crate::shell::FormToken;
-use crate::shell::{FieldError, FormError};
+use crate::ui::FormToken;
+use crate::ui::{FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -1,11 +1,11 @@
 //! Following an activation link: which state the link is in (R9), choosing the
 //! online account, and binding the enrollment to it after confirmation (R10, R12).
 
-use super::link::token_hash;
 use super::{AccountPreview, LinkState};
 use crate::db::Db;
 use crate::domain::{format_date, parse_account_domain, EmailAddress};
 use crate::error::AppError;
+use crate::keys::link::token_hash;
 use time::OffsetDateTime;
 
 #[derive(sqlx::FromRow)]

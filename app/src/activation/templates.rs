@@ -1,53 +1,6 @@
 //! The activation emails' words: one template per email (R1, R8, R12).
 
-/// R1: the subject of the OLS activation email.
-pub const OLS_SUBJECT: &str = "Sign in or register to start using your new subscription.";
-/// R8: the subject of the Azure activation email sent to the NTC.
-pub const AZURE_SUBJECT: &str = "Activate your Azure enrollment";
-
-/// Which email a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Template {
-    Ols,
-    Azure,
-    /// An invitation to the portal (see `accounts::emails`).
-    Invitation,
-    /// A password-reset link (see `accounts::emails`).
-    PasswordReset,
-}
-
-impl Template {
-    /// The value stored in the outbox.
-    pub fn code(self) -> &'static str {
-        match self {
-            Template::Ols => "ols",
-            Template::Azure => "azure",
-            Template::Invitation => "invitation",
-            Template::PasswordReset => "password_reset",
-        }
-    }
-
-    /// Reads a stored value.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "ols" => Some(Template::Ols),
-            "azure" => Some(Template::Azure),
-            "invitation" => Some(Template::Invitation),
-            "password_reset" => Some(Template::PasswordReset),
-            _ => None,
-        }
-    }
-
-    /// The subject line.
-    pub fn subject(self) -> &'static str {
-        match self {
-            Template::Ols => OLS_SUBJECT,
-            Template::Azure => AZURE_SUBJECT,
-            Template::Invitation => crate::accounts::emails::INVITATION_SUBJECT,
-            Template::PasswordReset => crate::accounts::emails::RESET_SUBJECT,
-        }
-    }
-}
+pub use crate::domain::{Template, AZURE_SUBJECT, OLS_SUBJECT};
 
 /// What a message body says.
 #[derive(Debug, Clone)]

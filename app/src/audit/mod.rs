@@ -6,6 +6,8 @@
 mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod trail;
 
 pub use page::AuditPage;
 
@@ -28,14 +30,13 @@ pub struct AuditEntry {
 /// The caller's organisation's changes, newest first. VLSC administrators only.
 #[server(endpoint = "audit-trail")]
 pub async fn list_audit_trail() -> Result<Vec<AuditEntry>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            crate::people::ssr::require_role(&user, &[crate::domain::Role::VlscAdministrator])?;
+    crate::access::serve(
+        crate::access::Task::AdministerOrganisation,
+        |state, user| async move {
             ssr::of_organisation(&state.db, user.organisation_id, ssr::Category::Changes).await
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// The security events of the caller's organisation's people (sign-ins,
@@ -43,23 +44,16 @@ pub async fn list_audit_trail() -> Result<Vec<AuditEntry>, AppError> {
 /// support agents for the operations organisation's own people.
 #[server(endpoint = "security-events")]
 pub async fn list_security_events() -> Result<Vec<AuditEntry>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            crate::people::ssr::require_role(
-                &user,
-                &[
-                    crate::domain::Role::VlscAdministrator,
-                    crate::domain::Role::SupportAgent,
-                ],
-            )?;
+    crate::access::serve(
+        crate::access::Task::ReadSecurityEvents,
+        |state, user| async move {
             ssr::of_organisation(
                 &state.db,
                 user.organisation_id,
                 ssr::Category::SecurityEvents,
             )
             .await
-        }
-        .await,
+        },
     )
+    .await
 }

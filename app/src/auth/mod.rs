@@ -2,6 +2,10 @@
 
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod security_log;
+#[cfg(feature = "ssr")]
+pub mod sessions;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 pub use pages::{SignInPage, SignOutButton};
@@ -24,10 +28,25 @@ pub struct CurrentUser {
     pub demo_mailbox: bool,
 }
 
+/// One of the user's signed-in sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInSession {
+    pub id: i64,
+    pub started: String,
+    pub last_active: String,
+    pub address: String,
+    pub browser: String,
+    pub is_this_one: bool,
+}
+
+/// The signed-in user, loaded by the layout; pages read it from context.
+#[derive(Clone, Copy)]
+pub struct CurrentUserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
+
 /// Who is signed in on this session, if anyone.
 #[server(endpoint = "current-user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    crate::respond(ssr::current_user().await)
+    crate::response::respond(ssr::current_user().await)
 }
 
 /// Signs in with an email and a password, then goes to `next` (a path in the portal).
@@ -37,13 +56,13 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    crate::respond(ssr::sign_in(&email, &password, next.as_deref()).await)
+    crate::response::respond(ssr::sign_in(&email, &password, next.as_deref()).await)
 }
 
 /// Ends the session on the server and goes to the sign-in page.
 #[server(endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    crate::respond(ssr::sign_out().await)
+    crate::response::respond(ssr::sign_out().await)
 }
 
 /// Keeps only a path inside the portal, so that `next` can never send a user

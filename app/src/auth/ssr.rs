@@ -1,7 +1,7 @@
 //! Server side of sign-in: passwords, sessions and throttling.
 
 use super::{safe_next_path, CurrentUser};
-use crate::accounts::security_log::{log_now, Action};
+use crate::auth::security_log::{log_now, Action};
 use crate::domain::{EmailAddress, Role};
 use crate::error::AppError;
 use crate::state::{app_state, AppState};
@@ -241,7 +241,7 @@ async fn look_up_sign_in(
     let lifetime = state.session_absolute_lifetime.as_secs() as i64;
     match row {
         Some(row) if now - row.started_at < lifetime => {
-            crate::accounts::sessions::touch(&state.db, sign_in, row.last_active_at, now).await?;
+            crate::auth::sessions::touch(&state.db, sign_in, row.last_active_at, now).await?;
             keep_alive(state, session).await?;
             Ok(Some((
                 row.user.into_current_user(state.demo_mailbox)?,
@@ -403,14 +403,14 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
     let role = Role::parse(&user.role).map_err(|_| AppError::Internal)?;
     if user.totp_enabled_at.is_some() {
         begin_pending(&state, user.id, PendingStage::Code, next).await?;
-        return crate::redirect("/sign-in/code");
+        return crate::response::redirect("/sign-in/code");
     }
-    if state.require_two_step && crate::accounts::two_step::required_for(role) {
+    if state.require_two_step && role.signs_in_in_two_steps() {
         begin_pending(&state, user.id, PendingStage::Enrol, next).await?;
-        return crate::redirect("/two-step");
+        return crate::response::redirect("/two-step");
     }
     establish(&state, &user_ref(&user)).await?;
-    crate::redirect(&next)?;
+    crate::response::redirect(&next)?;
     Ok(())
 }
 
@@ -419,16 +419,16 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
 /// to set it up first. Redirects either way.
 pub async fn sign_in_or_enrol(
     state: &AppState,
-    person: &crate::accounts::security_log::Person,
+    person: &crate::auth::security_log::Person,
     role: Role,
     next: &str,
 ) -> Result<(), AppError> {
-    if state.require_two_step && crate::accounts::two_step::required_for(role) {
+    if state.require_two_step && role.signs_in_in_two_steps() {
         begin_pending(state, person.id, PendingStage::Enrol, next.to_string()).await?;
-        return crate::redirect("/two-step");
+        return crate::response::redirect("/two-step");
     }
     establish(state, person).await?;
-    crate::redirect(next)
+    crate::response::redirect(next)
 }
 
 /// How long a sign-in may wait for its second step.
@@ -494,7 +494,7 @@ pub async fn pending_sign_in() -> Result<Option<PendingSignIn>, AppError> {
 pub async fn pending_person(
     state: &AppState,
     pending: &PendingSignIn,
-) -> Result<Option<crate::accounts::security_log::Person>, AppError> {
+) -> Result<Option<crate::auth::security_log::Person>, AppError> {
     Ok(
         sqlx::query_as::<_, UserRow>(&format!("{USER_SELECT} u.id = $1"))
             .bind(pending.user_id)
@@ -507,7 +507,7 @@ pub async fn pending_person(
 /// Completes a pending sign-in: the person is signed in.
 pub async fn finish_pending(
     state: &AppState,
-    person: &crate::accounts::security_log::Person,
+    person: &crate::auth::security_log::Person,
 ) -> Result<i64, AppError> {
     let session = session().await?;
     session.remove_value(PENDING).await.map_err(session_error)?;
@@ -546,8 +546,8 @@ pub async fn take_from_session<T: serde::de::DeserializeOwned>(
 }
 
 /// The person a security event is about.
-pub(crate) fn user_ref(user: &UserRow) -> crate::accounts::security_log::Person {
-    crate::accounts::security_log::Person {
+pub(crate) fn user_ref(user: &UserRow) -> crate::auth::security_log::Person {
+    crate::auth::security_log::Person {
         id: user.id,
         organisation_id: user.organisation_id,
         display_name: user.display_name.clone(),
@@ -560,11 +560,11 @@ pub(crate) fn user_ref(user: &UserRow) -> crate::accounts::security_log::Person 
 /// anti-forgery token, and the event in the audit trail.
 pub(crate) async fn establish(
     state: &AppState,
-    person: &crate::accounts::security_log::Person,
+    person: &crate::auth::security_log::Person,
 ) -> Result<i64, AppError> {
     let memo = use_context::<RequestSignIn>();
     let now = state.now_unix();
-    let sign_in = crate::accounts::sessions::start(&state.db, person.id, now).await?;
+    let sign_in = crate::auth::sessions::start(&state.db, person.id, now).await?;
     let session = session().await?;
     forget_request_sign_in(memo).await;
     session.cycle_id().await.map_err(session_error)?;
@@ -574,8 +574,8 @@ pub(crate) async fn establish(
         .map_err(session_error)?;
     session
         .insert(
-            crate::shell::FORM_TOKEN_SESSION_KEY,
-            crate::shell::new_form_token(),
+            crate::ui::FORM_TOKEN_SESSION_KEY,
+            crate::ui::new_form_token(),
         )
         .await
         .map_err(session_error)?;
@@ -607,6 +607,6 @@ pub async fn sign_out() -> Result<(), AppError> {
         .await?;
     }
     session.flush().await.map_err(session_error)?;
-    crate::redirect("/sign-in")?;
+    crate::response::redirect("/sign-in")?;
     Ok(())
 }

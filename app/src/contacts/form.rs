@@ -1,12 +1,12 @@
 use super::RequestContactChange;
-use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError};
+use crate::ui::FormToken;
+use crate::ui::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// One labelled text input with its error.
 #[component]
 fn TextField(
-    error: Signal<Option<crate::AppError>>,
+    error: Signal<Option<crate::error::AppError>>,
     name: &'static str,
     label: &'static str,
     #[prop(optional)] kind: Option<&'static str>,

@@ -108,14 +108,11 @@ const NO_REFERENCE: &str = "Enter the change request's reference, like CICR-0000
 /// One change's tracker, if the caller may see it; "not found" otherwise.
 #[server(endpoint = "contact-change")]
 pub async fn get_contact_change(reference: String) -> Result<ChangeTracker, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("reference", &reference, NO_REFERENCE)?;
-            ssr::tracker(&state, &user, &reference).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("reference", &reference, NO_REFERENCE)?;
+        ssr::tracker(&state, &user, &reference).await
+    })
+    .await
 }
 
 /// A ROC operator approves or rejects a manual CICR, with a comment.
@@ -125,33 +122,27 @@ pub async fn decide_contact_change(
     decision: Option<String>,
     comment: String,
 ) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("reference", &reference, NO_REFERENCE)?;
-            ssr::decide(
-                &state,
-                &user,
-                &reference,
-                decision.as_deref().unwrap_or_default(),
-                &comment,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("reference", &reference, NO_REFERENCE)?;
+        ssr::decide(
+            &state,
+            &user,
+            &reference,
+            decision.as_deref().unwrap_or_default(),
+            &comment,
+        )
+        .await
+    })
+    .await
 }
 
 /// The changes the caller may see, newest first; `awaiting_roc` keeps only the
 /// operations-center queue.
 #[server(endpoint = "contact-changes")]
 pub async fn list_contact_changes(awaiting_roc: String) -> Result<Vec<ChangeSummary>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let awaiting_roc = AppError::parse_flag("awaiting_roc", &awaiting_roc)?;
-            ssr::list(&state.db, &user, awaiting_roc).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let awaiting_roc = AppError::parse_flag("awaiting_roc", &awaiting_roc)?;
+        ssr::list(&state.db, &user, awaiting_roc).await
+    })
+    .await
 }

@@ -24,32 +24,29 @@ pub async fn request_contact_change(
     versions: String,
     request_key: String,
 ) -> Result<String, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
-            let input = ssr::ChangeInput {
-                enrollment: &enrollment,
-                contact: &contact,
-                name: &name,
-                email: &email,
-                phone: &phone,
-                reason: &reason,
-                resend_activation: resend_activation.is_some_and(|v| !v.is_empty() && v != "false"),
-                billing: ssr::BillingInput {
-                    address: billing_address.as_deref().unwrap_or_default(),
-                    city: billing_city.as_deref().unwrap_or_default(),
-                    postal_code: billing_postal_code.as_deref().unwrap_or_default(),
-                    country: billing_country.as_deref().unwrap_or_default(),
-                    purchase_order: purchase_order.as_deref().unwrap_or_default(),
-                },
-                versions: &versions,
-                request_key: &request_key,
-            };
-            let reference = ssr::submit(&state, &user, input).await?;
-            crate::redirect(&format!("/changes/{reference}"))?;
-            Ok(reference)
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
+        let input = ssr::ChangeInput {
+            enrollment: &enrollment,
+            contact: &contact,
+            name: &name,
+            email: &email,
+            phone: &phone,
+            reason: &reason,
+            resend_activation: resend_activation.is_some_and(|v| !v.is_empty() && v != "false"),
+            billing: ssr::BillingInput {
+                address: billing_address.as_deref().unwrap_or_default(),
+                city: billing_city.as_deref().unwrap_or_default(),
+                postal_code: billing_postal_code.as_deref().unwrap_or_default(),
+                country: billing_country.as_deref().unwrap_or_default(),
+                purchase_order: purchase_order.as_deref().unwrap_or_default(),
+            },
+            versions: &versions,
+            request_key: &request_key,
+        };
+        let reference = ssr::submit(&state, &user, input).await?;
+        crate::response::redirect(&format!("/changes/{reference}"))?;
+        Ok(reference)
+    })
+    .await
 }

@@ -3,13 +3,13 @@
 
 use super::routing::{route, Route};
 use super::{BillingDetails, ChangeSummary, ChangeTracker, ContactDetails, Hop, HopState};
-use crate::audit::ssr::{record, Event};
+use crate::access::{self, Scope, Task};
+use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::db::{Db, Tx};
 use crate::domain::{
-    format_time, required_text, ContactType, EmailAddress, PersonName, PhoneNumber, Role,
+    format_time, required_text, ContactType, EmailAddress, PersonName, PhoneNumber,
 };
-use crate::enrollments::ssr::{visible, Scope};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -135,20 +135,6 @@ fn validate(input: &ChangeInput<'_>) -> Result<Validated, AppError> {
     })
 }
 
-/// Why a user who is not the enrollment's partner cannot submit (R6).
-fn refusal(role: Role) -> AppError {
-    AppError::Forbidden(match role {
-        Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
-            "Contact changes are requested by your partner: ask them to submit a Contract Information Change Request."
-        }
-        Role::PartnerUser => "Only the enrollment's own partner can request a change to its contacts.",
-        Role::SupportAgent | Role::RocOperator => {
-            "Contact changes are requested by the customer's partner; support corrects OSM addresses from the support console."
-        }
-    }
-    .into())
-}
-
 /// The eMSL record of one contact: its details and version.
 async fn current_contact(
     tx: &mut Tx,
@@ -174,10 +160,7 @@ pub async fn submit(
     user: &CurrentUser,
     input: ChangeInput<'_>,
 ) -> Result<String, AppError> {
-    let enrollment = visible(&state.db, user, input.enrollment).await?;
-    if user.role != Role::PartnerUser || user.organisation_id != enrollment.partner_id {
-        return Err(refusal(user.role));
-    }
+    let enrollment = access::records::change_request(&state.db, user, input.enrollment).await?;
     let key = input.request_key.trim();
     if key.len() < 16 || key.len() > 64 {
         return Err(AppError::invalid(
@@ -533,11 +516,7 @@ pub async fn decide(
     decision: &str,
     comment: &str,
 ) -> Result<(), AppError> {
-    if user.role != Role::RocOperator {
-        return Err(AppError::Forbidden(
-            "Only operations-center (ROC) operators decide manual change requests.".into(),
-        ));
-    }
+    Task::DecideChangeRequests.allows(user)?;
     let approve = match decision {
         "approve" => true,
         "reject" => false,
@@ -823,7 +802,8 @@ pub async fn tracker(
         reason: change.reason.clone(),
         hops,
         resend,
-        may_decide: user.role == Role::RocOperator && change.status == "awaiting_roc",
+        may_decide: Task::DecideChangeRequests.allowed_for(user.role)
+            && change.status == "awaiting_roc",
     })
 }
 
@@ -859,10 +839,8 @@ pub async fn list(
     user: &CurrentUser,
     awaiting_roc: bool,
 ) -> Result<Vec<ChangeSummary>, AppError> {
-    if awaiting_roc && !matches!(user.role, Role::RocOperator | Role::SupportAgent) {
-        return Err(AppError::Forbidden(
-            "The operations-center queue is for ROC operators.".into(),
-        ));
+    if awaiting_roc {
+        Task::ReadOperationsQueue.allows(user)?;
     }
     let scope = Scope::of(user);
     let filter = if awaiting_roc {

@@ -1,7 +1,7 @@
 use super::{get_contact_change, ChangeTracker, ContactDetails, DecideContactChange, HopState};
 use crate::error::AppError;
-use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError, NotVisible};
+use crate::ui::FormToken;
+use crate::ui::{action_errors, FieldError, FormError, NotVisible};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

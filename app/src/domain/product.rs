@@ -117,3 +117,11 @@ mod tests {
         assert!(!ProductKind::OnPremises.is_online());
     }
 }
+
+/// A product of the catalogue, for the order and reservation forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub code: String,
+    pub name: String,
+    pub kind: ProductKind,
+}

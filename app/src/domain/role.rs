@@ -33,6 +33,13 @@ impl OrganisationKind {
     }
 }
 
+/// An organisation in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationSummary {
+    pub id: i64,
+    pub name: String,
+}
+
 /// A portal user's role in their organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
@@ -60,6 +67,15 @@ impl Role {
         Role::SupportAgent,
         Role::RocOperator,
     ];
+
+    /// Whether the role must sign in in two steps: those who act on every
+    /// organisation or manage one's people.
+    pub fn signs_in_in_two_steps(self) -> bool {
+        matches!(
+            self,
+            Role::VlscAdministrator | Role::SupportAgent | Role::RocOperator
+        )
+    }
 
     /// The value stored in the database.
     pub fn code(self) -> &'static str {
@@ -143,6 +159,20 @@ mod tests {
             OrganisationKind::Operator,
         ] {
             assert_eq!(OrganisationKind::parse(kind.code()), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn the_roles_that_act_widely_must_use_two_steps() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.signs_in_in_two_steps(),
+                matches!(
+                    role,
+                    Role::VlscAdministrator | Role::SupportAgent | Role::RocOperator
+                ),
+                "{role}"
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::list_enrollments;
-use crate::shell::FieldError;
+use crate::ui::{urlencode, FieldError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -44,7 +44,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
                         view! {
                             <FieldError error field="q"/>
                             <FieldError error field="status"/>
-                            {(!matches!(e, crate::AppError::Invalid { .. })).then(|| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                            {(!matches!(e, crate::error::AppError::Invalid { .. })).then(|| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
                         }.into_any()
                     }
                     Ok(page) if page.items.is_empty() => view! { <p>"No enrollments match."</p> }.into_any(),
@@ -87,17 +87,4 @@ pub fn EnrollmentsPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// Percent-encodes a query-string value.
-pub fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

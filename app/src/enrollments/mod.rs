@@ -9,7 +9,7 @@ pub mod records;
 pub mod ssr;
 
 pub use detail::EnrollmentPage;
-pub use list::{urlencode, EnrollmentsPage};
+pub use list::EnrollmentsPage;
 
 use crate::domain::{ContactType, ProductKind};
 use crate::error::AppError;
@@ -66,13 +66,7 @@ pub struct LicenseLine {
     pub quantity: i64,
 }
 
-/// A product of the catalogue, for the order and reservation forms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Product {
-    pub code: String,
-    pub name: String,
-    pub kind: ProductKind,
-}
+pub use crate::domain::Product;
 
 /// The online account an enrollment is associated with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,26 +112,20 @@ pub async fn list_enrollments(
     status: Option<String>,
     after: Option<String>,
 ) -> Result<EnrollmentList, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let filter =
-                ssr::EnrollmentFilter::parse(q.as_deref(), status.as_deref(), after.as_deref())?;
-            ssr::list(&state.db, &user, &filter).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let filter =
+            ssr::EnrollmentFilter::parse(q.as_deref(), status.as_deref(), after.as_deref())?;
+        ssr::list(&state.db, &user, &filter).await
+    })
+    .await
 }
 
 /// One enrollment the caller may see; any other answers "not found".
 #[server(endpoint = "enrollment")]
 pub async fn get_enrollment(number: String) -> Result<EnrollmentDetail, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("number", &number, "Enter an enrollment number.")?;
-            ssr::detail(&state, &user, &number).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("number", &number, "Enter an enrollment number.")?;
+        ssr::detail(&state, &user, &number).await
+    })
+    .await
 }

@@ -1,55 +1,13 @@
 //! Enrollment queries. Every query is scoped to what the caller may see.
 
 use super::*;
+use crate::access::{self, ContactView, Scope, VisibleEnrollment};
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{add_months, format_date, Role};
-use crate::reservations::rules::{can_cancel, may_reserve};
+use crate::domain::{add_months, format_date};
+use crate::reservations::rules::can_cancel;
 use crate::state::AppState;
 use time::Date;
-
-/// What part of the data a user sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// A customer's users: their own organisation's enrollments.
-    Customer(i64),
-    /// A partner's users: the enrollments of the customers they serve.
-    Partner(i64),
-    /// Support and ROC: everything, read-only outside their own tools.
-    Everything,
-}
-
-impl Scope {
-    /// The scope of a signed-in user.
-    pub fn of(user: &CurrentUser) -> Self {
-        match user.role {
-            Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
-                Scope::Customer(user.organisation_id)
-            }
-            Role::PartnerUser => Scope::Partner(user.organisation_id),
-            Role::SupportAgent | Role::RocOperator => Scope::Everything,
-        }
-    }
-
-    /// A condition on table alias `t` (which has `customer_id` and `partner_id`)
-    /// that uses `$1`; bind [`Scope::param`] as the first argument.
-    pub fn condition(self, t: &str) -> String {
-        match self {
-            Scope::Customer(_) => format!("{t}.customer_id = $1"),
-            Scope::Partner(_) => format!("{t}.partner_id = $1"),
-            // Keeps `$1` in the query so every scope binds the same arguments.
-            Scope::Everything => "$1 = $1".to_string(),
-        }
-    }
-
-    /// The value for `$1`.
-    pub fn param(self) -> i64 {
-        match self {
-            Scope::Customer(id) | Scope::Partner(id) => id,
-            Scope::Everything => 0,
-        }
-    }
-}
 
 /// The list's search, filter and position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -162,15 +120,6 @@ pub async fn list(
     })
 }
 
-/// An enrollment's identity, once the caller is known to see it.
-#[derive(Debug, Clone)]
-pub struct VisibleEnrollment {
-    pub id: i64,
-    pub number: String,
-    pub customer_id: i64,
-    pub partner_id: i64,
-}
-
 async fn visible_row(db: &Db, user: &CurrentUser, number: &str) -> Result<SummaryRow, AppError> {
     let scope = Scope::of(user);
     let sql = format!(
@@ -183,54 +132,6 @@ async fn visible_row(db: &Db, user: &CurrentUser, number: &str) -> Result<Summar
         .fetch_optional(db.pool())
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// The enrollment numbered `number`, if `user` may see it; `NotFound` otherwise,
-/// so that nobody learns that another organisation's enrollment exists.
-pub async fn visible(
-    db: &Db,
-    user: &CurrentUser,
-    number: &str,
-) -> Result<VisibleEnrollment, AppError> {
-    let row = visible_row(db, user, number).await?;
-    Ok(VisibleEnrollment {
-        id: row.id,
-        number: row.enrollment_number,
-        customer_id: row.customer_id,
-        partner_id: row.partner_id,
-    })
-}
-
-/// Whether `user` holds the manage-reservation permission on the enrollment (R3).
-pub async fn holds_reservation_permission(
-    db: &Db,
-    user: &CurrentUser,
-    enrollment_id: i64,
-) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM reservation_permissions WHERE enrollment_id = $1 AND user_id = $2",
-    )
-    .bind(enrollment_id)
-    .bind(user.id)
-    .fetch_one(db.pool())
-    .await?
-        > 0)
-}
-
-/// R3 for one enrollment: `Ok` when `user` may reserve or cancel on it.
-pub async fn reservation_access(
-    db: &Db,
-    user: &CurrentUser,
-    enrollment: &VisibleEnrollment,
-) -> Result<Result<(), String>, AppError> {
-    let permission = user.role == Role::OnlineServicesManager
-        && holds_reservation_permission(db, user, enrollment.id).await?;
-    let own = user.organisation_id == enrollment.customer_id;
-    Ok(match may_reserve(user.role, permission) {
-        Ok(()) if own => Ok(()),
-        Ok(()) => Err("Only the customer's own users may reserve on this enrollment.".into()),
-        Err(reason) => Err(reason.to_string()),
-    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -275,44 +176,6 @@ pub async fn products(db: &Db) -> Result<Vec<Product>, AppError> {
             })
         })
         .collect()
-}
-
-fn random_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// Which system's copy of the contacts a role sees: customers see VLSC's,
-/// partners explore.ms's, operators eMSL's master record.
-fn contacts_source(role: Role) -> &'static str {
-    match ContactView::of(role) {
-        ContactView::Vlsc => "VLSC",
-        ContactView::Explore => "explore.ms",
-        ContactView::Emsl => "eMSL",
-    }
-}
-
-/// The system whose copy of the contacts a viewer sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContactView {
-    Vlsc,
-    Explore,
-    Emsl,
-}
-
-impl ContactView {
-    /// The copy of the contacts a role's pages show.
-    pub fn of(role: Role) -> ContactView {
-        match role {
-            Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
-                ContactView::Vlsc
-            }
-            Role::PartnerUser => ContactView::Explore,
-            Role::SupportAgent | Role::RocOperator => ContactView::Emsl,
-        }
-    }
 }
 
 /// An enrollment's contacts as the system the viewer uses shows them.
@@ -395,7 +258,7 @@ pub async fn detail(
     .bind(enrollment.id)
     .fetch_all(db.pool())
     .await?;
-    let access = reservation_access(db, user, &enrollment).await?;
+    let reservation_access = access::records::reservation(db, user, &enrollment).await?;
     let now = state.clock.now();
     let mut order_list = Vec::new();
     let mut reservation_list = Vec::new();
@@ -409,7 +272,7 @@ pub async fn detail(
         let starts = crate::domain::parse_date(&o.usage_start_date, "date").ok();
         let cancellable = o.kind == "reservation"
             && o.status == "placed"
-            && access.is_ok()
+            && reservation_access.is_ok()
             && starts.is_some_and(|d| can_cancel(d, now));
         let summary = OrderSummary {
             order_number: o.order_number,
@@ -463,15 +326,14 @@ pub async fn detail(
 
     let today: Date = now.date();
     Ok(EnrollmentDetail {
-        contacts_source: contacts_source(user.role).into(),
+        contacts_source: ContactView::of(user.role).source().into(),
         contact_guidance: matches!(Scope::of(user), Scope::Customer(_)).then(|| {
             format!(
                 "To change a contact, ask your partner, {}, to submit a Contract Information Change Request.",
                 row.partner_name
             )
         }),
-        may_request_change: user.role == Role::PartnerUser
-            && user.organisation_id == enrollment.partner_id,
+        may_request_change: access::enrollment::is_own_partner(user, enrollment.parties()),
         contact_versions: crate::contacts::ssr::versions_field(&versions),
         changes_in_flight: crate::contacts::ssr::in_flight(db, enrollment.id).await?,
         summary: row.summary(),
@@ -480,11 +342,10 @@ pub async fn detail(
         reservations: reservation_list,
         license_summary,
         online_account,
-        reservation_access: access,
-        may_place_order: user.role == Role::PartnerUser
-            && user.organisation_id == enrollment.partner_id,
+        reservation_access,
+        may_place_order: access::enrollment::is_own_partner(user, enrollment.parties()),
         products: products(db).await?,
-        form_key: random_key(),
+        form_key: crate::keys::form_key(),
         today: format_date(today),
         latest_reservation_start: format_date(add_months(today, 6)),
     })

@@ -1,7 +1,7 @@
 use super::{PlaceOrder, ORDER_FORM_LINES};
-use crate::enrollments::Product;
-use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError};
+use crate::domain::Product;
+use crate::ui::FormToken;
+use crate::ui::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// A partner's order form for one enrollment: up to three product lines.

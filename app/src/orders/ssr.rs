@@ -1,11 +1,13 @@
 //! Recording orders and reservations. Each is written with its lines and its
 //! place in the activation queue in one transaction (R1), once per form key.
 
+use super::ORDER_FORM_LINES;
+use crate::access::VisibleEnrollment;
+use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::format_date;
-use crate::domain::{ProductKind, Quantity};
-use crate::enrollments::ssr::VisibleEnrollment;
+use crate::domain::{format_date, parse_date, ProductKind, Quantity};
 use crate::error::AppError;
+use crate::state::AppState;
 use time::Date;
 
 /// Whether a record is a partner's order or a customer's reservation.
@@ -159,4 +161,73 @@ pub async fn record(db: &Db, order: NewOrder<'_>) -> Result<String, AppError> {
     .await?;
     tx.commit().await?;
     Ok(number)
+}
+
+/// The order form as submitted: product and quantity per line (blank lines
+/// after the first are skipped).
+#[derive(Debug, Clone)]
+pub struct OrderForm {
+    pub enrollment: String,
+    pub lines: [(String, String); ORDER_FORM_LINES],
+    pub purchase_date: String,
+    pub usage_start_date: String,
+    pub request_key: String,
+}
+
+/// Places a partner's order on one of its customers' enrollments (R1: the
+/// order is what the activation engine acts on). Each field is checked, and a
+/// refused field is named.
+pub async fn place(
+    state: &AppState,
+    user: &CurrentUser,
+    form: OrderForm,
+) -> Result<String, AppError> {
+    AppError::require(
+        "enrollment",
+        &form.enrollment,
+        "Enter the enrollment number.",
+    )?;
+    let target = crate::access::records::order(&state.db, user, &form.enrollment).await?;
+    let mut lines = Vec::new();
+    for (i, (product, quantity)) in form.lines.iter().enumerate() {
+        let n = i + 1;
+        if product.trim().is_empty() && quantity.trim().is_empty() && n > 1 {
+            continue;
+        }
+        let product = product_by_code(&state.db, product, &format!("product_{n}")).await?;
+        let quantity = Quantity::parse(quantity)
+            .map_err(|m| AppError::invalid(&format!("quantity_{n}"), m))?;
+        lines.push((product, quantity));
+    }
+    let today = state.clock.now().date();
+    let purchase = parse_date(&form.purchase_date, "purchase date")
+        .map_err(|m| AppError::invalid("purchase_date", m))?;
+    if purchase > today {
+        return Err(AppError::invalid(
+            "purchase_date",
+            "The purchase date cannot be in the future.",
+        ));
+    }
+    let usage = parse_date(&form.usage_start_date, "usage start date")
+        .map_err(|m| AppError::invalid("usage_start_date", m))?;
+    if usage < purchase {
+        return Err(AppError::invalid(
+            "usage_start_date",
+            "The usage start date cannot be before the purchase date.",
+        ));
+    }
+    record(
+        &state.db,
+        NewOrder {
+            kind: OrderKind::Order,
+            enrollment: &target,
+            purchase_date: purchase,
+            usage_start_date: usage,
+            lines,
+            placed_by: Some(user.id),
+            placed_at: state.now_unix(),
+            request_key: &form.request_key,
+        },
+    )
+    .await
 }

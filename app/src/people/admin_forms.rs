@@ -3,7 +3,7 @@
 use super::{ChangeReservationPermission, DeactivatePerson, Person};
 use crate::accounts::ResetTwoStep;
 use crate::domain::Role;
-use crate::shell::FormToken;
+use crate::ui::FormToken;
 use leptos::prelude::*;
 
 /// One person's row: their status, their reservation permissions and what the

@@ -4,15 +4,15 @@
 //! an OSM's manage-reservation permission per enrollment (R3, R7). Every change
 //! is written to the audit trail in its own transaction. Server only.
 
-use crate::audit::ssr::{record, Event};
+use crate::access::{visible, Task};
+use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::domain::{EmailAddress, Role};
-use crate::enrollments::ssr::visible;
 use crate::error::AppError;
 use crate::state::AppState;
 
 fn require_administrator(user: &CurrentUser) -> Result<(), AppError> {
-    super::ssr::require_role(user, &[Role::VlscAdministrator])
+    Task::AdministerOrganisation.allows(user)
 }
 
 async fn member(
@@ -64,11 +64,11 @@ pub async fn deactivate(
         // A twin request deactivated them first.
         return Ok(());
     }
-    crate::accounts::sessions::end_all_but(
+    crate::auth::sessions::end_all_but(
         &mut tx,
         id,
         None,
-        crate::accounts::sessions::EndReason::Deactivated,
+        crate::auth::sessions::EndReason::Deactivated,
         state.now_unix(),
     )
     .await?;

@@ -30,63 +30,45 @@ pub struct Person {
     pub two_step: bool,
 }
 
-/// An organisation in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrganisationSummary {
-    pub id: i64,
-    pub name: String,
-}
+pub use crate::domain::OrganisationSummary;
 
 /// The portal users of the caller's organisation. VLSC administrators only.
 #[server(endpoint = "people")]
 pub async fn list_people() -> Result<Vec<Person>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            ssr::require_role(&user, &[Role::VlscAdministrator])?;
-            ssr::people_of(&state.db, &user).await
-        }
-        .await,
+    crate::access::serve(
+        crate::access::Task::AdministerOrganisation,
+        |state, user| async move { ssr::people_of(&state.db, &user).await },
     )
+    .await
 }
 
 /// The customers the caller's partner organisation serves. Partner users only.
 #[server(endpoint = "customers")]
 pub async fn list_customers() -> Result<Vec<OrganisationSummary>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            ssr::require_role(&user, &[Role::PartnerUser])?;
-            ssr::customers_of_partner(&state.db, user.organisation_id).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Task::ListOwnCustomers, |state, user| async move {
+        ssr::customers_of_partner(&state.db, user.organisation_id).await
+    })
+    .await
 }
 
 /// Every customer organisation. Support agents and ROC operators only.
 #[server(endpoint = "organisations")]
 pub async fn list_organisations() -> Result<Vec<OrganisationSummary>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            ssr::require_role(&user, &[Role::SupportAgent, Role::RocOperator])?;
-            ssr::all_customers(&state.db).await
-        }
-        .await,
+    crate::access::serve(
+        crate::access::Task::ListAllOrganisations,
+        |state, _user| async move { ssr::all_customers(&state.db).await },
     )
+    .await
 }
 
 /// Deactivates a user of the caller's organisation (removing an OLA is this).
 /// VLSC administrators only.
 #[server(endpoint = "deactivate-person")]
 pub async fn deactivate_person(email: String) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            management::deactivate(&state, &user, &email).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        management::deactivate(&state, &user, &email).await
+    })
+    .await
 }
 
 /// Grants (`grant` = "true") or revokes an OSM's manage-reservation permission
@@ -97,25 +79,19 @@ pub async fn change_reservation_permission(
     enrollment: String,
     grant: String,
 ) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            // Only an explicit "false" revokes: an empty or garbled value is refused.
-            let grant = AppError::parse_flag("grant", &grant)?;
-            management::set_reservation_permission(&state, &user, &email, &enrollment, grant).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        // Only an explicit "false" revokes: an empty or garbled value is refused.
+        let grant = AppError::parse_flag("grant", &grant)?;
+        management::set_reservation_permission(&state, &user, &email, &enrollment, grant).await
+    })
+    .await
 }
 
 /// The numbers of the caller's organisation's enrollments. VLSC administrators only.
 #[server(endpoint = "organisation-enrollments")]
 pub async fn organisation_enrollment_numbers() -> Result<Vec<String>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            management::enrollment_numbers(&state, &user).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        management::enrollment_numbers(&state, &user).await
+    })
+    .await
 }

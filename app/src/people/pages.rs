@@ -4,7 +4,7 @@ use super::{
     ChangeReservationPermission, DeactivatePerson, OrganisationSummary,
 };
 use crate::error::AppError;
-use crate::shell::FormError;
+use crate::ui::FormError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -109,7 +109,7 @@ pub fn CustomersPage() -> impl IntoView {
 /// organisation's first administrator here.
 #[component]
 pub fn OrganisationsPage() -> impl IntoView {
-    let crate::shell::CurrentUserResource(user) = expect_context();
+    let crate::auth::CurrentUserResource(user) = expect_context();
     let organisations = Resource::new(|| (), |_| list_organisations());
     view! {
         <Title text="Organisations · Volume Licensing portal"/>

@@ -95,17 +95,6 @@ pub async fn deactivate_user(db: &Db, user_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Refuses a caller whose role is not in `allowed`.
-pub fn require_role(user: &crate::auth::CurrentUser, allowed: &[Role]) -> Result<(), AppError> {
-    if allowed.contains(&user.role) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Your role does not give access to this page.".into(),
-        ))
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct PersonRow {
     id: i64,

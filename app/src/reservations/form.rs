@@ -1,7 +1,7 @@
 use super::Reserve;
-use crate::enrollments::Product;
-use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError};
+use crate::domain::Product;
+use crate::ui::FormToken;
+use crate::ui::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 
 /// The Online Reservation form of one enrollment (R3). Offers online services

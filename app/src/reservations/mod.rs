@@ -42,52 +42,43 @@ pub async fn reserve(
     usage_start_date: String,
     request_key: String,
 ) -> Result<String, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
-            let input = ssr::ReservationInput {
-                enrollment: &enrollment,
-                product: &product,
-                quantity: &quantity,
-                usage_start_date: &usage_start_date,
-                request_key: &request_key,
-            };
-            ssr::reserve(&state, &user, input).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
+        let input = ssr::ReservationInput {
+            enrollment: &enrollment,
+            product: &product,
+            quantity: &quantity,
+            usage_start_date: &usage_start_date,
+            request_key: &request_key,
+        };
+        ssr::reserve(&state, &user, input).await
+    })
+    .await
 }
 
 /// Cancels a reservation, until 72 hours before its usage start date.
 #[server(endpoint = "cancel-reservation")]
 pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require(
-                "order_number",
-                &order_number,
-                "Choose the reservation to cancel.",
-            )?;
-            ssr::cancel(&state, &user, &order_number).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require(
+            "order_number",
+            &order_number,
+            "Choose the reservation to cancel.",
+        )?;
+        ssr::cancel(&state, &user, &order_number).await
+    })
+    .await
 }
 
 /// A page of the reservations the caller may see, newest first.
 #[server(endpoint = "reservations")]
 pub async fn list_reservations(before: Option<String>) -> Result<ReservationList, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let before = match before.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(b) => Some(AppError::parse_number("before", b)?),
-            };
-            ssr::list(&state.db, &user, before).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let before = match before.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(b) => Some(AppError::parse_number("before", b)?),
+        };
+        ssr::list(&state.db, &user, before).await
+    })
+    .await
 }

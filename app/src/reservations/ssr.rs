@@ -2,10 +2,10 @@
 
 use super::rules::{can_cancel, cancellation_deadline};
 use super::{ReservationList, ReservationRow};
+use crate::access::{self, visible, Scope};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{parse_date, parse_reservation_start, Quantity};
-use crate::enrollments::ssr::{reservation_access, visible, Scope};
 use crate::error::AppError;
 use crate::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use crate::state::AppState;
@@ -27,9 +27,7 @@ pub async fn reserve(
     input: ReservationInput<'_>,
 ) -> Result<String, AppError> {
     let enrollment = visible(&state.db, user, input.enrollment).await?;
-    reservation_access(&state.db, user, &enrollment)
-        .await?
-        .map_err(AppError::Forbidden)?;
+    access::records::reserve(&state.db, user, &enrollment).await?;
     let product = product_by_code(&state.db, input.product, "product").await?;
     if !product.kind.is_online() {
         return Err(AppError::invalid(
@@ -79,9 +77,7 @@ pub async fn cancel(
             .await?
             .ok_or(AppError::NotFound)?;
     let enrollment = visible(&state.db, user, &enrollment_number).await?;
-    reservation_access(&state.db, user, &enrollment)
-        .await?
-        .map_err(AppError::Forbidden)?;
+    access::records::reserve(&state.db, user, &enrollment).await?;
     if status == "cancelled" {
         return Ok(());
     }

@@ -1,4 +1,4 @@
-use super::CurrentUserResource;
+use crate::auth::CurrentUserResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,28 +1,11 @@
 use super::navigation_for;
-use crate::auth::{get_current_user, CurrentUser, SignOutButton};
+use crate::auth::{get_current_user, CurrentUser, CurrentUserResource, SignOutButton};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, Redirect, A},
     hooks::use_location,
 };
-
-/// The signed-in user, loaded by the layout; pages read it from context.
-#[derive(Clone, Copy)]
-pub struct CurrentUserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
-
-/// Percent-encodes a path and query for use as the `next` parameter.
-fn encode_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// The frame of every page that needs a signed-in user: header, navigation and
 /// the page. Without a user it sends the browser to sign in, and back afterwards.
@@ -40,7 +23,7 @@ pub fn Layout() -> impl IntoView {
         } else {
             format!("{}?{}", location.pathname.get_untracked(), search)
         };
-        format!("/sign-in?next={}", encode_component(&here))
+        format!("/sign-in?next={}", crate::ui::encode_path(&here))
     };
     // The page (the Outlet) is not built inside the user's Suspend: a page built
     // there would be built again, with new resources, whenever the user resolves.
@@ -85,18 +68,5 @@ fn Header(user: CurrentUser) -> impl IntoView {
                 <SignOutButton/>
             </div>
         </header>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_component;
-
-    #[test]
-    fn next_parameter_is_percent_encoded() {
-        assert_eq!(
-            encode_component("/enrollments?q=a b&x=1"),
-            "/enrollments%3Fq%3Da%20b%26x%3D1"
-        );
     }
 }

@@ -1,19 +1,11 @@
 //! The frame around every page: document, routes, header and navigation.
 
-mod form;
-mod form_behaviour;
-mod form_token;
 mod home;
 mod layout;
 mod navigation;
 mod not_found;
 
-pub use form::{action_errors, FieldError, FormError};
-pub use form_behaviour::FormBehaviour;
-#[cfg(feature = "ssr")]
-pub use form_token::new_form_token;
-pub use form_token::{FormToken, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SESSION_KEY};
-pub use layout::{CurrentUserResource, Layout};
+pub use layout::Layout;
 pub use navigation::{navigation_for, NavItem};
 
 use crate::accounts::{
@@ -28,6 +20,7 @@ use crate::enrollments::{EnrollmentPage, EnrollmentsPage};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
 use crate::reservations::ReservationsPage;
 use crate::support::{RemapPage, SupportConsolePage, TicketPage, TicketsPage};
+use crate::ui::FormBehaviour;
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -36,7 +29,6 @@ use leptos_router::{
     path, SsrMode,
 };
 use not_found::NotFoundPage;
-pub use not_found::NotVisible;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

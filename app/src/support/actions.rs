@@ -4,11 +4,13 @@
 //! in one transaction with its ticket, its action log and its audit entries,
 //! so a retry or a double click never sends or changes anything twice.
 
-use super::tickets::{self, asked_by, request_key, require_support};
+use super::tickets::{self, asked_by, request_key};
 use super::{OsmCorrectionReason, RemapPreview, TicketKind};
+use crate::access::Task;
+use crate::access::{visible, VisibleEnrollment};
+use crate::activation::outbox;
 use crate::activation::templates::Template;
-use crate::activation::{link, outbox};
-use crate::audit::ssr::{record, Event};
+use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::contacts::propagation;
 use crate::contacts::ContactDetails;
@@ -16,8 +18,8 @@ use crate::db::Tx;
 use crate::domain::{
     add_months, format_date, format_time, parse_account_domain, ContactType, EmailAddress,
 };
-use crate::enrollments::ssr::{visible, VisibleEnrollment};
 use crate::error::AppError;
+use crate::keys::link;
 use crate::state::AppState;
 
 #[derive(sqlx::FromRow)]
@@ -167,7 +169,7 @@ async fn read_form<'k>(
     kind: TicketKind,
     (enrollment, who, key): (&str, &str, &'k str),
 ) -> Result<Result<TicketForm<'k>, i64>, AppError> {
-    require_support(user)?;
+    Task::Support.allows(user)?;
     let key = request_key(key)?;
     if let Some(done) = tickets::opened_by_form(&state.db, key, kind).await? {
         return Ok(Err(done));
@@ -255,7 +257,7 @@ pub async fn send_for_ticket(
     user: &CurrentUser,
     ticket: i64,
 ) -> Result<i64, AppError> {
-    require_support(user)?;
+    Task::Support.allows(user)?;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
     // Locks the ticket first, so that of two clicks the second sees it done.
@@ -629,7 +631,7 @@ pub async fn remap_preview(
     enrollment: &str,
     domain: &str,
 ) -> Result<RemapPreview, AppError> {
-    require_support(user)?;
+    Task::Support.allows(user)?;
     let enrollment = enrollment_named(state, user, enrollment).await?;
     Ok(remap_facts(state, &enrollment, domain).await?.0)
 }

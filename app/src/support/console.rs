@@ -3,8 +3,8 @@ use super::{
     ReactivateLink, ReplicationIssue, ResendActivation, ResyncContact, TicketSummary,
 };
 use crate::error::AppError;
-use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError};
+use crate::ui::FormToken;
+use crate::ui::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -174,7 +174,7 @@ pub struct ReplicationIssue {
 /// Ends a console action on its ticket's page.
 #[cfg(feature = "ssr")]
 fn go_to_ticket(id: i64) -> Result<i64, AppError> {
-    crate::redirect(&format!("/support/tickets/{id}"))?;
+    crate::response::redirect(&format!("/support/tickets/{id}"))?;
     Ok(id)
 }
 
@@ -182,26 +182,20 @@ fn go_to_ticket(id: i64) -> Result<i64, AppError> {
 /// for a customer's users.
 #[server(endpoint = "tickets")]
 pub async fn list_tickets() -> Result<Vec<TicketSummary>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            tickets::list(&state.db, &user).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        tickets::list(&state.db, &user).await
+    })
+    .await
 }
 
 /// One ticket the caller may see.
 #[server(endpoint = "ticket")]
 pub async fn get_ticket(id: String) -> Result<TicketDetail, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let id = AppError::parse_number("id", &id)?;
-            tickets::detail(&state.db, &user, id, state.now_unix()).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let id = AppError::parse_number("id", &id)?;
+        tickets::detail(&state.db, &user, id, state.now_unix()).await
+    })
+    .await
 }
 
 /// R4: a new ticket that sends the activation email again. Support only.
@@ -211,28 +205,20 @@ pub async fn resend_activation(
     asked_by: String,
     request_key: String,
 ) -> Result<i64, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            go_to_ticket(
-                actions::resend(&state, &user, &enrollment, &asked_by, &request_key).await?,
-            )
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        go_to_ticket(actions::resend(&state, &user, &enrollment, &asked_by, &request_key).await?)
+    })
+    .await
 }
 
 /// R7: works a ticket a CICR opened, sending the activation email now. Support only.
 #[server(endpoint = "support/send-for-ticket")]
 pub async fn send_for_ticket(ticket: String) -> Result<i64, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let ticket = AppError::parse_number("ticket", &ticket)?;
-            go_to_ticket(actions::send_for_ticket(&state, &user, ticket).await?)
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let ticket = AppError::parse_number("ticket", &ticket)?;
+        go_to_ticket(actions::send_for_ticket(&state, &user, ticket).await?)
+    })
+    .await
 }
 
 /// R5: corrects the OSM's address within its domain. Support only.
@@ -245,21 +231,18 @@ pub async fn correct_osm_email(
     asked_by: String,
     request_key: String,
 ) -> Result<i64, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            let input = actions::OsmCorrection {
-                enrollment: &enrollment,
-                new_email: &new_email,
-                reason: reason.as_deref().unwrap_or_default(),
-                retrigger: retrigger.is_some_and(|v| !v.is_empty() && v != "false"),
-                asked_by: &asked_by,
-                request_key: &request_key,
-            };
-            go_to_ticket(actions::correct_osm(&state, &user, input).await?)
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        let input = actions::OsmCorrection {
+            enrollment: &enrollment,
+            new_email: &new_email,
+            reason: reason.as_deref().unwrap_or_default(),
+            retrigger: retrigger.is_some_and(|v| !v.is_empty() && v != "false"),
+            asked_by: &asked_by,
+            request_key: &request_key,
+        };
+        go_to_ticket(actions::correct_osm(&state, &user, input).await?)
+    })
+    .await
 }
 
 /// R9: reactivates an expired activation link. Support only.
@@ -269,27 +252,21 @@ pub async fn reactivate_link(
     asked_by: String,
     request_key: String,
 ) -> Result<i64, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            go_to_ticket(
-                actions::reactivate(&state, &user, &enrollment, &asked_by, &request_key).await?,
-            )
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        go_to_ticket(
+            actions::reactivate(&state, &user, &enrollment, &asked_by, &request_key).await?,
+        )
+    })
+    .await
 }
 
 /// R10: what remapping an enrollment to the account `domain` would do. Support only.
 #[server(endpoint = "support/remap-preview")]
 pub async fn preview_remap(enrollment: String, domain: String) -> Result<RemapPreview, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            actions::remap_preview(&state, &user, &enrollment, &domain).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        actions::remap_preview(&state, &user, &enrollment, &domain).await
+    })
+    .await
 }
 
 /// R10: remaps the enrollment's licenses to the account `domain`. Support only.
@@ -300,28 +277,21 @@ pub async fn remap_licenses(
     asked_by: String,
     request_key: String,
 ) -> Result<i64, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            go_to_ticket(
-                actions::remap(&state, &user, &enrollment, &domain, &asked_by, &request_key)
-                    .await?,
-            )
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        go_to_ticket(
+            actions::remap(&state, &user, &enrollment, &domain, &asked_by, &request_key).await?,
+        )
+    })
+    .await
 }
 
 /// Contacts whose VLSC or explore.ms copy differs from eMSL. Support only.
 #[server(endpoint = "support/replication-issues")]
 pub async fn list_replication_issues() -> Result<Vec<ReplicationIssue>, AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            replication::list(&state.db, &user, state.now_unix()).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        replication::list(&state.db, &user, state.now_unix()).await
+    })
+    .await
 }
 
 /// Copies eMSL's record of a contact over one system's copy. Support only.
@@ -331,25 +301,18 @@ pub async fn resync_contact(
     contact: String,
     system: String,
 ) -> Result<(), AppError> {
-    crate::respond(
-        async {
-            let (state, user) = crate::auth::ssr::signed_in().await?;
-            AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
-            replication::resync(&state, &user, &enrollment, &contact, &system).await
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
+        AppError::require("enrollment", &enrollment, "Enter the enrollment number.")?;
+        replication::resync(&state, &user, &enrollment, &contact, &system).await
+    })
+    .await
 }
 
 /// A fresh key for the console's forms.
 #[server(endpoint = "support/form-key")]
 pub async fn support_form_key() -> Result<String, AppError> {
-    crate::respond(
-        async {
-            let (_, user) = crate::auth::ssr::signed_in().await?;
-            tickets::require_support(&user)?;
-            Ok(tickets::new_key())
-        }
-        .await,
-    )
+    crate::access::serve(crate::access::Task::Support, |_state, _user| async move {
+        Ok(crate::keys::form_key())
+    })
+    .await
 }

@@ -1,6 +1,6 @@
 use super::{preview_remap, support_form_key, RemapLicenses};
-use crate::shell::FormToken;
-use crate::shell::{action_errors, FieldError, FormError};
+use crate::ui::FormToken;
+use crate::ui::{action_errors, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -2,9 +2,9 @@
 //! (or is missing) for longer than the propagation delay, and the re-sync that
 //! copies eMSL over it. Server only.
 
-use super::tickets::require_support;
 use super::ReplicationIssue;
-use crate::audit::ssr::{record, Event};
+use crate::access::Task;
+use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::ContactType;
@@ -39,7 +39,7 @@ pub async fn list(
     user: &CurrentUser,
     now: i64,
 ) -> Result<Vec<ReplicationIssue>, AppError> {
-    require_support(user)?;
+    Task::Support.allows(user)?;
     let rows = sqlx::query_as::<_, Row>(&format!(
         "{ISSUES} ORDER BY e.enrollment_number, m.contact_type, s.system LIMIT 200"
     ))
@@ -80,13 +80,13 @@ pub async fn resync(
     contact: &str,
     system: &str,
 ) -> Result<(), AppError> {
-    require_support(user)?;
+    Task::Support.allows(user)?;
     let contact_type = ContactType::parse(contact)
         .map_err(|_| AppError::invalid("contact", "Unknown contact."))?;
     if system != "vlsc" && system != "explore" {
         return Err(AppError::invalid("system", "Unknown system."));
     }
-    let enrollment = crate::enrollments::ssr::visible(&state.db, user, enrollment).await?;
+    let enrollment = crate::access::visible(&state.db, user, enrollment).await?;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
     let (name, email, phone, version) = sqlx::query_as::<_, (String, String, String, i64)>(

@@ -1,8 +1,8 @@
 use super::{get_ticket, SendForTicket, TicketDetail};
 use crate::contacts::HopState;
 use crate::error::AppError;
-use crate::shell::FormToken;
-use crate::shell::{FormError, NotVisible};
+use crate::ui::FormToken;
+use crate::ui::{FormError, NotVisible};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

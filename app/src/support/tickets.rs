@@ -2,37 +2,19 @@
 //! it, and reading tickets back, scoped to who asks. Server only.
 
 use super::{TicketAction, TicketDetail, TicketKind, TicketSummary};
+use crate::access::Task;
+use crate::access::VisibleEnrollment;
 use crate::audit::AuditEntry;
 use crate::auth::CurrentUser;
 use crate::contacts::{Hop, HopState};
 use crate::db::{Db, Tx};
-use crate::domain::{format_time, Role};
-use crate::enrollments::ssr::VisibleEnrollment;
+use crate::domain::format_time;
 use crate::error::AppError;
-
-/// Only support agents act on tickets.
-pub fn require_support(user: &CurrentUser) -> Result<(), AppError> {
-    if user.role == Role::SupportAgent {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only support agents use the support console.".into(),
-        ))
-    }
-}
 
 /// Checks the "asked by" field: who brought the request to support.
 pub fn asked_by(input: &str) -> Result<String, AppError> {
     crate::domain::required_text(input, "name or address of who asked", 200)
         .map_err(|m| AppError::invalid("asked_by", m))
-}
-
-/// A fresh key for a form, so that submitting it twice is recognised.
-pub fn new_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// Checks a form's key (it makes a resubmitted form open one ticket).
@@ -143,20 +125,6 @@ pub async fn close(
         == 1)
 }
 
-/// Which tickets a user sees: support and ROC all; a customer's users their
-/// organisation's; partners none.
-fn scope(user: &CurrentUser) -> Result<Option<i64>, AppError> {
-    match user.role {
-        Role::SupportAgent | Role::RocOperator => Ok(None),
-        Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
-            Ok(Some(user.organisation_id))
-        }
-        Role::PartnerUser => Err(AppError::Forbidden(
-            "Support tickets are visible to the customer and to support.".into(),
-        )),
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -204,7 +172,7 @@ impl Row {
 
 /// The latest 200 tickets the caller may see, open ones first.
 pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<TicketSummary>, AppError> {
-    let org = scope(user)?;
+    let org = crate::access::records::tickets(user)?;
     let rows = sqlx::query_as::<_, Row>(&format!(
         "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) \
          ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, t.id DESC LIMIT 200"
@@ -223,7 +191,7 @@ pub async fn detail(
     id: i64,
     now: i64,
 ) -> Result<TicketDetail, AppError> {
-    let org = scope(user)?;
+    let org = crate::access::records::tickets(user)?;
     let row = sqlx::query_as::<_, Row>(&format!(
         "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) AND t.id = $2"
     ))
@@ -284,7 +252,7 @@ pub async fn detail(
         shows: None,
     })
     .collect();
-    let may_act = user.role == Role::SupportAgent
+    let may_act = Task::Support.allowed_for(user.role)
         && row.status == "open"
         && kind == Some(TicketKind::ResendActivation);
     Ok(TicketDetail {

@@ -10,10 +10,10 @@
 //!    headers above must carry it.
 //!
 //! Page views give the session its token and hand it to the pages, which write
-//! it into every form (`app::shell::FormToken`).
+//! it into every form (`app::ui::FormToken`).
 
 use super::{form_fields, refusal, EdgeSettings, MAX_BODY_BYTES};
-use app::shell::{new_form_token, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SESSION_KEY};
+use app::ui::{new_form_token, FormTokenValue, FORM_TOKEN_FIELD, FORM_TOKEN_SESSION_KEY};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};

@@ -42,7 +42,7 @@ pub fn provide_page_nonce() {
 /// the policy that runs no script.
 pub async fn nonce_policy(mut request: Request, next: Next) -> axum::response::Response {
     // 128 random bits.
-    let nonce = app::activation::link::new_secret()[..32].to_string();
+    let nonce = app::keys::secret()[..32].to_string();
     request.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut response = next.run(request).await;
     if response

@@ -142,8 +142,7 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
     );
 
     // A key of this run only: the benchmark sends to a local listener.
-    let keys =
-        app::activation::link::LinkKeys::single(app::activation::link::LinkKey::generate("bench"));
+    let keys = app::keys::link::LinkKeys::single(app::keys::link::LinkKey::generate("bench"));
     let now = datetime!(2026-11-28 12:00 UTC);
     let started = Instant::now();
     let mut decided = 0;
@@ -195,7 +194,7 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
 async fn sample_message(
     db: &app::db::Db,
     mailer: &SmtpMailer,
-    keys: &app::activation::link::LinkKeys,
+    keys: &app::keys::link::LinkKeys,
 ) -> Result<Vec<u8>, String> {
     let (to, subject, message_id, activation): (String, String, String, i64) = sqlx::query_as(
         "SELECT to_email, subject, message_id, activation_id FROM outbox \

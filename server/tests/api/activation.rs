@@ -4,12 +4,12 @@
 use crate::both_backends;
 use crate::fixture::{fixture, Fixture};
 use crate::helpers::{spawn_app, Backend, TestApp};
+use app::access::VisibleEnrollment;
 use app::activation::outbox::{send_due, Deliver, OutgoingEmail};
 use app::activation::redeem::{confirm, link_state};
 use app::activation::LinkState;
 use app::domain::{ContactType, Quantity};
 use app::enrollments::records::{associate_account, ensure_contact, ensure_online_account};
-use app::enrollments::ssr::VisibleEnrollment;
 use app::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use app::state::Clock;
 use std::sync::{Arc, Mutex};

@@ -2,11 +2,11 @@
 //! first, and a user per role: the ground for scoping and R3 tests.
 
 use crate::helpers::TestApp;
+use app::access::VisibleEnrollment;
 use app::domain::{ContactType, OrganisationKind, Quantity, Role};
 use app::enrollments::records::{
     ensure_contact, ensure_enrollment, grant_reservation_permission, NewEnrollment,
 };
-use app::enrollments::ssr::VisibleEnrollment;
 use app::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use app::people::ssr::ensure_partner_serves;
 use time::{Date, Duration};

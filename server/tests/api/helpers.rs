@@ -168,8 +168,7 @@ pub async fn test_settings(backend: Backend) -> Settings {
     settings.require_two_step = false;
     // A link key of this test only, never a file.
     settings.activation_link_keys = Some(
-        app::activation::link::LinkKeys::single(app::activation::link::LinkKey::generate("test"))
-            .to_lines(),
+        app::keys::link::LinkKeys::single(app::keys::link::LinkKey::generate("test")).to_lines(),
     );
     settings
 }

@@ -1,6 +1,6 @@
 use super::PasswordHint;
 use crate::accounts::{my_sessions, two_step_status, ChangePassword, EndSession, SignedInSession};
-use crate::shell::{action_errors, FieldError, FormError, FormToken};
+use crate::ui::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,6 +1,6 @@
 use super::{token_param, PasswordHint};
 use crate::accounts::{invitation, AcceptInvitation};
-use crate::shell::{action_errors, FieldError, FormError, FormToken};
+use crate::ui::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -2,9 +2,9 @@ use crate::accounts::{
     pending_invitations, InviteFirstAdministrator, InvitePerson, PendingInvitation,
     ResendInvitation, WithdrawInvitation,
 };
+use crate::domain::OrganisationSummary;
 use crate::domain::Role;
-use crate::people::OrganisationSummary;
-use crate::shell::{action_errors, FieldError, FormError, FormToken};
+use crate::ui::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
 
 /// Pending invitations with "send again" and "withdraw", and the form to

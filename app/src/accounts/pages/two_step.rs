@@ -1,5 +1,5 @@
 use crate::accounts::{fresh_recovery_codes, two_step_setup, ConfirmTwoStep, SignInCode};
-use crate::shell::{action_errors, FieldError, FormError, FormToken};
+use crate::ui::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -4,7 +4,7 @@
 //! VLSC administrator (or, for the operations organisation, its support
 //! agents) can read it. No password or code is ever written. Server only.
 
-use crate::audit::ssr::{record, Event};
+use crate::audit::trail::{record, Event};
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::state::AppState;

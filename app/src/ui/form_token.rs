@@ -19,7 +19,7 @@ pub struct FormTokenValue(pub String);
 /// A fresh token: 256 random bits in hex.
 #[cfg(feature = "ssr")]
 pub fn new_form_token() -> String {
-    crate::activation::link::new_secret()
+    crate::keys::secret()
 }
 
 /// The hidden field with the session's token; goes inside every form that posts.

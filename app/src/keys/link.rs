@@ -60,12 +60,9 @@ impl LinkKey {
 
     /// A fresh random key named `id`.
     pub fn generate(id: &str) -> Self {
-        use rand::RngCore;
-        let mut secret = vec![0u8; MIN_KEY_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
         LinkKey {
             id: id.to_string(),
-            secret,
+            secret: super::random_bytes(MIN_KEY_BYTES),
         }
     }
 
@@ -158,14 +155,6 @@ pub fn keyed_token(key: &LinkKey, purpose: &[u8], parts: &[&[u8]]) -> String {
 /// What the database stores for a token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
-}
-
-/// A fresh random value: 256 bits in hex.
-pub fn new_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 #[cfg(test)]

@@ -1,0 +1,146 @@
+//! Which rows a user's queries read, and which copy of the contacts they see.
+
+use crate::auth::CurrentUser;
+use crate::domain::Role;
+
+/// What part of the data a user sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A customer's users: their own organisation's enrollments.
+    Customer(i64),
+    /// A partner's users: the enrollments of the customers they serve.
+    Partner(i64),
+    /// Support and ROC: everything, read-only outside their own tools.
+    Everything,
+}
+
+impl Scope {
+    /// The scope of a signed-in user.
+    pub fn of(user: &CurrentUser) -> Self {
+        match user.role {
+            Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
+                Scope::Customer(user.organisation_id)
+            }
+            Role::PartnerUser => Scope::Partner(user.organisation_id),
+            Role::SupportAgent | Role::RocOperator => Scope::Everything,
+        }
+    }
+
+    /// A condition on table alias `t` (which has `customer_id` and `partner_id`)
+    /// that uses `$1`; bind [`Scope::param`] as the first argument.
+    pub fn condition(self, t: &str) -> String {
+        match self {
+            Scope::Customer(_) => format!("{t}.customer_id = $1"),
+            Scope::Partner(_) => format!("{t}.partner_id = $1"),
+            // Keeps `$1` in the query so every scope binds the same arguments.
+            Scope::Everything => "$1 = $1".to_string(),
+        }
+    }
+
+    /// The value for `$1`.
+    pub fn param(self) -> i64 {
+        match self {
+            Scope::Customer(id) | Scope::Partner(id) => id,
+            Scope::Everything => 0,
+        }
+    }
+
+    /// The customer organisation whose support tickets the user sees (`None`:
+    /// every organisation's). Partners see no tickets.
+    pub fn tickets(self) -> Option<Option<i64>> {
+        match self {
+            Scope::Customer(id) => Some(Some(id)),
+            Scope::Everything => Some(None),
+            Scope::Partner(_) => None,
+        }
+    }
+}
+
+/// The system whose copy of the contacts a viewer sees: customers see VLSC's,
+/// partners explore.ms's, operators eMSL's master record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactView {
+    Vlsc,
+    Explore,
+    Emsl,
+}
+
+impl ContactView {
+    /// The copy of the contacts a role's pages show.
+    pub fn of(role: Role) -> ContactView {
+        match role {
+            Role::VlscAdministrator | Role::OnlineAdministrator | Role::OnlineServicesManager => {
+                ContactView::Vlsc
+            }
+            Role::PartnerUser => ContactView::Explore,
+            Role::SupportAgent | Role::RocOperator => ContactView::Emsl,
+        }
+    }
+
+    /// The system's name as pages show it.
+    pub fn source(self) -> &'static str {
+        match self {
+            ContactView::Vlsc => "VLSC",
+            ContactView::Explore => "explore.ms",
+            ContactView::Emsl => "eMSL",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, organisation_id: i64) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            email: "someone@example.com".into(),
+            display_name: "Someone".into(),
+            role,
+            organisation_id,
+            organisation_name: "Org".into(),
+            demo_mailbox: false,
+        }
+    }
+
+    #[test]
+    fn every_organisation_sees_only_its_own_enrollments() {
+        for role in Role::ALL {
+            let scope = Scope::of(&user(role, 7));
+            match role {
+                Role::VlscAdministrator
+                | Role::OnlineAdministrator
+                | Role::OnlineServicesManager => {
+                    assert_eq!(scope, Scope::Customer(7));
+                    assert_eq!(scope.condition("e"), "e.customer_id = $1");
+                }
+                Role::PartnerUser => {
+                    assert_eq!(scope, Scope::Partner(7));
+                    assert_eq!(scope.condition("e"), "e.partner_id = $1");
+                }
+                Role::SupportAgent | Role::RocOperator => assert_eq!(scope, Scope::Everything),
+            }
+            assert_eq!(
+                scope.param(),
+                if scope == Scope::Everything { 0 } else { 7 }
+            );
+        }
+    }
+
+    #[test]
+    fn partners_see_no_tickets_and_customers_only_theirs() {
+        assert_eq!(Scope::Partner(3).tickets(), None);
+        assert_eq!(Scope::Customer(3).tickets(), Some(Some(3)));
+        assert_eq!(Scope::Everything.tickets(), Some(None));
+    }
+
+    #[test]
+    fn each_role_reads_the_contacts_of_its_own_system() {
+        assert_eq!(ContactView::of(Role::PartnerUser).source(), "explore.ms");
+        assert_eq!(
+            ContactView::of(Role::OnlineServicesManager).source(),
+            "VLSC"
+        );
+        assert_eq!(ContactView::of(Role::RocOperator).source(), "eMSL");
+    }
+}
