@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 /// Bottom first. A name with `::` is a module placed apart from its parent
 /// (the audit trail's write side sits below sign-in, which records into it).
 const LAYERS: &[&[&str]] = &[
-    &["domain", "error", "keys"],
-    &["db", "response"],
+    &["domain"],
+    &["error"],
+    &["keys", "db", "response"],
     &["state"],
     &["ui"],
     &["audit::trail"],

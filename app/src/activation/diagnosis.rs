@@ -138,7 +138,7 @@ pub async fn diagnose(
                 m.subject,
                 masked(&m.to_email),
                 when(m.created_at),
-                if osm.is_none() { " (the NTC: the enrollment has no OSM, R2)" } else { "" }
+                if osm.is_none() { " (the NTC: the enrollment has no OSM)" } else { "" }
             ),
             None => match &osm {
                 Some(o) => format!("The OSM on record is {}.", masked(o)),

@@ -3,8 +3,14 @@
 //! manual, applied to eMSL and copied to VLSC and explore.ms; and the tracker
 //! that follows each change until every system shows it.
 
+#[cfg(feature = "ssr")]
+pub mod emsl;
 mod form;
+#[cfg(feature = "ssr")]
+pub mod lifecycle;
 mod list;
+#[cfg(feature = "ssr")]
+pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod propagation;
 mod request;

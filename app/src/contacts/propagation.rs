@@ -6,48 +6,15 @@
 //! twice, or after a later change, changes nothing; finishing it and marking
 //! the change complete happen in one transaction.
 
+use super::emsl::{write_copy, CopyWrite, Over};
+use super::lifecycle::{ChangeEvent, ChangeStatus};
 use super::ContactDetails;
-use crate::db::{Db, Tx};
-use crate::domain::ContactType;
+use crate::db::Db;
+use crate::domain::DownstreamSystem;
 use crate::error::AppError;
 
 /// How many jobs are applied at once.
 const CONCURRENT_JOBS: usize = 8;
-
-/// The systems that keep their own copy of every contact.
-pub const SYSTEMS: [&str; 2] = ["vlsc", "explore"];
-
-/// Schedules the copy of eMSL version `version` of a contact to every
-/// downstream system, due at `due_at`.
-pub async fn schedule(
-    tx: &mut Tx,
-    change_id: Option<i64>,
-    enrollment_id: i64,
-    contact_type: ContactType,
-    version: i64,
-    details: &ContactDetails,
-    due_at: i64,
-) -> Result<(), AppError> {
-    for system in SYSTEMS {
-        sqlx::query(
-            "INSERT INTO propagation_jobs (change_id, enrollment_id, contact_type, system, version, name, email, \
-             phone, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (enrollment_id, contact_type, system, version) DO NOTHING",
-        )
-        .bind(change_id)
-        .bind(enrollment_id)
-        .bind(contact_type.code())
-        .bind(system)
-        .bind(version)
-        .bind(&details.name)
-        .bind(&details.email)
-        .bind(&details.phone)
-        .bind(due_at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
 
 /// A job waiting to be applied.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -103,49 +70,47 @@ pub async fn apply(db: &Db, job: &Job, now: i64) -> Result<(), AppError> {
             .execute(&mut *tx)
             .await?;
     }
-    let updated = sqlx::query(
-        "UPDATE contact_copies SET name = $1, email = $2, phone = $3, version = $4, synced_at = $5 \
-         WHERE enrollment_id = $6 AND contact_type = $7 AND system = $8 AND version < $4",
+    let system = DownstreamSystem::parse(&job.system).map_err(|e| {
+        tracing::error!(job = job.id, error = %e, "a propagation job names no known system");
+        AppError::Internal
+    })?;
+    let details = ContactDetails {
+        name: job.name.clone(),
+        email: job.email.clone(),
+        phone: job.phone.clone(),
+    };
+    write_copy(
+        &mut *tx,
+        CopyWrite {
+            enrollment_id: job.enrollment_id,
+            contact_type: &job.contact_type,
+            system,
+            details: &details,
+            version: job.version,
+            synced_at: now,
+        },
+        Over::OlderVersions,
     )
-    .bind(&job.name)
-    .bind(&job.email)
-    .bind(&job.phone)
-    .bind(job.version)
-    .bind(now)
-    .bind(job.enrollment_id)
-    .bind(&job.contact_type)
-    .bind(&job.system)
-    .execute(&mut *tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query(
-            "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (enrollment_id, contact_type, system) DO NOTHING",
-        )
-        .bind(job.enrollment_id)
-        .bind(&job.contact_type)
-        .bind(&job.system)
-        .bind(&job.name)
-        .bind(&job.email)
-        .bind(&job.phone)
-        .bind(job.version)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
     sqlx::query("UPDATE propagation_jobs SET done_at = $1 WHERE id = $2 AND done_at IS NULL")
         .bind(now)
         .bind(job.id)
         .execute(&mut *tx)
         .await?;
     if let Some(change_id) = job.change_id {
+        let from = ChangeStatus::Propagating;
+        let to = from
+            .after(ChangeEvent::ReachedEverySystem)
+            .map_err(|_| AppError::Internal)?;
         sqlx::query(
-            "UPDATE contact_changes SET status = 'complete', completed_at = $1 \
-             WHERE id = $2 AND status = 'propagating' AND NOT EXISTS \
+            "UPDATE contact_changes SET status = $3, completed_at = $1 \
+             WHERE id = $2 AND status = $4 AND NOT EXISTS \
              (SELECT 1 FROM propagation_jobs WHERE change_id = $2 AND done_at IS NULL)",
         )
         .bind(now)
         .bind(change_id)
+        .bind(to.code())
+        .bind(from.code())
         .execute(&mut *tx)
         .await?;
     }

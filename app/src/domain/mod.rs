@@ -8,6 +8,7 @@ mod online_domain;
 mod product;
 mod quantity;
 mod role;
+mod system;
 mod template;
 
 pub use contact_details::{required_text, PersonName, PhoneNumber};
@@ -17,4 +18,5 @@ pub use online_domain::parse_account_domain;
 pub use product::{ContactType, Product, ProductKind};
 pub use quantity::Quantity;
 pub use role::{OrganisationKind, OrganisationSummary, Role};
+pub use system::DownstreamSystem;
 pub use template::{Template, AZURE_SUBJECT, INVITATION_SUBJECT, OLS_SUBJECT, RESET_SUBJECT};

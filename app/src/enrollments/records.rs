@@ -1,8 +1,10 @@
 //! Creating enrollments, contacts, permissions and online accounts: used by the
 //! demo data, the large data set and the tests. Each call is idempotent.
 
+use crate::contacts::emsl::{write_copy, CopyWrite, Over};
+use crate::contacts::ContactDetails;
 use crate::db::Db;
-use crate::domain::{format_date, ContactType, EmailAddress};
+use crate::domain::{format_date, ContactType, DownstreamSystem, EmailAddress};
 use crate::error::AppError;
 use time::Date;
 
@@ -64,18 +66,26 @@ pub async fn ensure_contact(
     .bind(phone)
     .execute(db.writer())
     .await?;
-    for system in crate::contacts::propagation::SYSTEMS {
-        sqlx::query(
-            "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
-             SELECT enrollment_id, contact_type, $1, name, email, phone, version, 0 FROM enrollment_contacts \
-             WHERE enrollment_id = $2 AND contact_type = $3 \
-             ON CONFLICT (enrollment_id, contact_type, system) DO NOTHING",
-        )
-        .bind(system)
-        .bind(enrollment_id)
-        .bind(contact_type.code())
-        .execute(db.writer())
-        .await?;
+    // The copies start as eMSL has the contact (which may be an earlier one).
+    let (name, email, phone, version) = sqlx::query_as::<_, (String, String, String, i64)>(
+        "SELECT name, email, phone, version FROM enrollment_contacts \
+         WHERE enrollment_id = $1 AND contact_type = $2",
+    )
+    .bind(enrollment_id)
+    .bind(contact_type.code())
+    .fetch_one(db.writer())
+    .await?;
+    let details = ContactDetails { name, email, phone };
+    for system in DownstreamSystem::ALL {
+        let copy = CopyWrite {
+            enrollment_id,
+            contact_type: contact_type.code(),
+            system,
+            details: &details,
+            version,
+            synced_at: 0,
+        };
+        write_copy(db.writer(), copy, Over::OlderVersions).await?;
     }
     Ok(())
 }

@@ -19,6 +19,20 @@ pub fn form_key() -> String {
     hex::encode(random_bytes(16))
 }
 
+/// A form's key as submitted, trimmed and checked: the one check of every
+/// form that must not act twice. A key of the wrong length is a page too old
+/// to have one.
+pub fn submitted_form_key(input: &str) -> Result<&str, crate::error::AppError> {
+    let key = input.trim();
+    if key.len() < 16 || key.len() > 64 {
+        return Err(crate::error::AppError::invalid(
+            "form",
+            "The form is out of date. Reload the page and try again.",
+        ));
+    }
+    Ok(key)
+}
+
 /// A fresh random secret: 256 bits in hex.
 pub fn secret() -> String {
     hex::encode(random_bytes(32))
@@ -40,5 +54,14 @@ mod tests {
         assert!(form_key().bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(form_key(), form_key());
         assert_ne!(secret(), secret());
+    }
+
+    #[test]
+    fn a_submitted_form_key_is_trimmed_and_of_a_key_s_length() {
+        let key = form_key();
+        assert_eq!(submitted_form_key(&format!(" {key} ")), Ok(key.as_str()));
+        assert!(submitted_form_key("short").is_err());
+        assert!(submitted_form_key(&"a".repeat(65)).is_err());
+        assert!(submitted_form_key("").is_err());
     }
 }

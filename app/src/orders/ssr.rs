@@ -97,13 +97,7 @@ fn order_number(kind: OrderKind) -> String {
 /// transaction. Returns the order number, also when the same form was already
 /// submitted (then nothing new is written).
 pub async fn record(db: &Db, order: NewOrder<'_>) -> Result<String, AppError> {
-    let key = order.request_key.trim();
-    if key.len() < 16 || key.len() > 64 {
-        return Err(AppError::invalid(
-            "form",
-            "The form is out of date. Reload the page and try again.",
-        ));
-    }
+    let key = crate::keys::submitted_form_key(order.request_key)?;
     let mut tx = db.begin().await?;
     if let Some(existing) =
         sqlx::query_scalar::<_, String>("SELECT order_number FROM orders WHERE request_key = $1")

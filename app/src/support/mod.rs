@@ -70,6 +70,28 @@ impl TicketKind {
     }
 }
 
+/// Where a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TicketStatus {
+    /// Waiting for support.
+    Open,
+    /// Worked: what was asked was done.
+    Done,
+    /// Closed without doing it, with the reason.
+    Refused,
+}
+
+impl TicketStatus {
+    /// The value stored in the database, and shown on the ticket.
+    pub fn code(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Done => "done",
+            TicketStatus::Refused => "refused",
+        }
+    }
+}
+
 /// R5's three reasons for support to change an OSM's address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OsmCorrectionReason {
@@ -173,9 +195,24 @@ pub struct ReplicationIssue {
 
 /// Ends a console action on its ticket's page.
 #[cfg(feature = "ssr")]
-fn go_to_ticket(id: i64) -> Result<i64, AppError> {
+fn go_to_ticket(worked: actions::Worked) -> Result<i64, AppError> {
+    let id = worked.ticket();
     crate::response::redirect(&format!("/support/tickets/{id}"))?;
     Ok(id)
+}
+
+/// The fields every console form brings.
+#[cfg(feature = "ssr")]
+fn console_form<'a>(
+    enrollment: &'a str,
+    asked_by: &'a str,
+    request_key: &'a str,
+) -> actions::ConsoleForm<'a> {
+    actions::ConsoleForm {
+        enrollment,
+        asked_by,
+        request_key,
+    }
 }
 
 /// The tickets the caller may see: all for support and ROC, the organisation's
@@ -206,7 +243,8 @@ pub async fn resend_activation(
     request_key: String,
 ) -> Result<i64, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        go_to_ticket(actions::resend(&state, &user, &enrollment, &asked_by, &request_key).await?)
+        let form = console_form(&enrollment, &asked_by, &request_key);
+        go_to_ticket(actions::resend(&state, &user, form).await?)
     })
     .await
 }
@@ -233,12 +271,10 @@ pub async fn correct_osm_email(
 ) -> Result<i64, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
         let input = actions::OsmCorrection {
-            enrollment: &enrollment,
+            form: console_form(&enrollment, &asked_by, &request_key),
             new_email: &new_email,
             reason: reason.as_deref().unwrap_or_default(),
             retrigger: retrigger.is_some_and(|v| !v.is_empty() && v != "false"),
-            asked_by: &asked_by,
-            request_key: &request_key,
         };
         go_to_ticket(actions::correct_osm(&state, &user, input).await?)
     })
@@ -253,9 +289,8 @@ pub async fn reactivate_link(
     request_key: String,
 ) -> Result<i64, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        go_to_ticket(
-            actions::reactivate(&state, &user, &enrollment, &asked_by, &request_key).await?,
-        )
+        let form = console_form(&enrollment, &asked_by, &request_key);
+        go_to_ticket(actions::reactivate(&state, &user, form).await?)
     })
     .await
 }
@@ -278,9 +313,8 @@ pub async fn remap_licenses(
     request_key: String,
 ) -> Result<i64, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        go_to_ticket(
-            actions::remap(&state, &user, &enrollment, &domain, &asked_by, &request_key).await?,
-        )
+        let form = console_form(&enrollment, &asked_by, &request_key);
+        go_to_ticket(actions::remap(&state, &user, form, &domain).await?)
     })
     .await
 }

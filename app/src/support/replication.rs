@@ -6,8 +6,10 @@ use super::ReplicationIssue;
 use crate::access::Task;
 use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
+use crate::contacts::emsl::{write_copy, CopyWrite, Over};
+use crate::contacts::ContactDetails;
 use crate::db::Db;
-use crate::domain::ContactType;
+use crate::domain::{ContactType, DownstreamSystem};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -53,12 +55,10 @@ pub async fn list(
                 .map(|t| t.label())
                 .unwrap_or_default()
                 .into(),
-            system_label: if r.system == "vlsc" {
-                "VLSC"
-            } else {
-                "explore.ms"
-            }
-            .into(),
+            system_label: DownstreamSystem::parse(&r.system)
+                .map(DownstreamSystem::name)
+                .unwrap_or_default()
+                .into(),
             shows: match (r.copy_name, r.copy_email) {
                 (Some(name), Some(email)) => format!("{name} <{email}>"),
                 _ => "Nothing (the contact is missing)".into(),
@@ -83,9 +83,8 @@ pub async fn resync(
     Task::Support.allows(user)?;
     let contact_type = ContactType::parse(contact)
         .map_err(|_| AppError::invalid("contact", "Unknown contact."))?;
-    if system != "vlsc" && system != "explore" {
-        return Err(AppError::invalid("system", "Unknown system."));
-    }
+    let system = DownstreamSystem::parse(system)
+        .map_err(|_| AppError::invalid("system", "Unknown system."))?;
     let enrollment = crate::access::visible(&state.db, user, enrollment).await?;
     let now = state.now_unix();
     let mut tx = state.db.begin().await?;
@@ -102,7 +101,7 @@ pub async fn resync(
     )
     .bind(enrollment.id)
     .bind(contact_type.code())
-    .bind(system)
+    .bind(system.code())
     .fetch_optional(&mut *tx)
     .await?;
     if before.as_ref() == Some(&(name.clone(), email.clone(), phone.clone(), version)) {
@@ -110,27 +109,21 @@ pub async fn resync(
         return Ok(());
     }
     // Pending jobs stay: the worker finds the copy in step and completes their change.
-    sqlx::query(
-        "INSERT INTO contact_copies (enrollment_id, contact_type, system, name, email, phone, version, synced_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (enrollment_id, contact_type, system) \
-         DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone, \
-         version = excluded.version, synced_at = excluded.synced_at",
-    )
-    .bind(enrollment.id)
-    .bind(contact_type.code())
-    .bind(system)
-    .bind(&name)
-    .bind(&email)
-    .bind(&phone)
-    .bind(version)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let label = if system == "vlsc" {
-        "VLSC"
-    } else {
-        "explore.ms"
+    let emsl = ContactDetails {
+        name: name.clone(),
+        email: email.clone(),
+        phone,
     };
+    let copy = CopyWrite {
+        enrollment_id: enrollment.id,
+        contact_type: contact_type.code(),
+        system,
+        details: &emsl,
+        version,
+        synced_at: now,
+    };
+    write_copy(&mut *tx, copy, Over::Anything).await?;
+    let label = system.name();
     record(
         &mut tx,
         Event {

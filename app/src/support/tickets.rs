@@ -1,32 +1,20 @@
 //! Support tickets: opening one (once per form), logging what was done, closing
 //! it, and reading tickets back, scoped to who asks. Server only.
 
-use super::{TicketAction, TicketDetail, TicketKind, TicketSummary};
+use super::{TicketAction, TicketDetail, TicketKind, TicketStatus, TicketSummary};
 use crate::access::Task;
 use crate::access::VisibleEnrollment;
 use crate::audit::AuditEntry;
 use crate::auth::CurrentUser;
 use crate::contacts::{Hop, HopState};
 use crate::db::{Db, Tx};
-use crate::domain::format_time;
+use crate::domain::{format_time, DownstreamSystem};
 use crate::error::AppError;
 
 /// Checks the "asked by" field: who brought the request to support.
 pub fn asked_by(input: &str) -> Result<String, AppError> {
     crate::domain::required_text(input, "name or address of who asked", 200)
         .map_err(|m| AppError::invalid("asked_by", m))
-}
-
-/// Checks a form's key (it makes a resubmitted form open one ticket).
-pub fn request_key(input: &str) -> Result<&str, AppError> {
-    let key = input.trim();
-    if key.len() < 16 || key.len() > 64 {
-        return Err(AppError::invalid(
-            "form",
-            "The form is out of date. Reload the page and try again.",
-        ));
-    }
-    Ok(key)
 }
 
 /// The ticket a form with this key already opened, if any: submitting the
@@ -49,8 +37,17 @@ pub async fn opened_by_form(db: &Db, key: &str, kind: TicketKind) -> Result<Opti
     }
 }
 
-/// Opens a ticket in the caller's transaction. `Err(id)` names the ticket a
-/// resubmission of the same form already opened: nothing more is to be done.
+/// What opening a form's ticket found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// A new ticket, opened now.
+    New(i64),
+    /// The ticket a resubmission of the same form already opened: nothing
+    /// more is to be done.
+    Existing(i64),
+}
+
+/// Opens a ticket in the caller's transaction.
 pub async fn open(
     tx: &mut Tx,
     kind: TicketKind,
@@ -59,10 +56,10 @@ pub async fn open(
     opened_by: i64,
     key: &str,
     now: i64,
-) -> Result<Result<i64, i64>, AppError> {
+) -> Result<Opened, AppError> {
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO support_tickets (kind, enrollment_id, customer_id, status, opened_at, asked_by, opened_by, request_key) \
-         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $8, $4, $5, $6, $7) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(kind.code())
     .bind(enrollment.id)
@@ -71,16 +68,17 @@ pub async fn open(
     .bind(asked_by)
     .bind(opened_by)
     .bind(key)
+    .bind(TicketStatus::Open.code())
     .fetch_optional(&mut **tx)
     .await?;
     match id {
-        Some(id) => Ok(Ok(id)),
-        None => Ok(Err(sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM support_tickets WHERE request_key = $1",
-        )
-        .bind(key)
-        .fetch_one(&mut **tx)
-        .await?)),
+        Some(id) => Ok(Opened::New(id)),
+        None => Ok(Opened::Existing(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM support_tickets WHERE request_key = $1")
+                .bind(key)
+                .fetch_one(&mut **tx)
+                .await?,
+        )),
     }
 }
 
@@ -104,21 +102,22 @@ pub async fn log(
     Ok(())
 }
 
-/// Closes a ticket as `done` or `refused`, with its outcome, unless already closed.
+/// Closes a ticket as done or refused, with its outcome, unless already closed.
 pub async fn close(
     tx: &mut Tx,
     ticket_id: i64,
-    status: &str,
+    status: TicketStatus,
     outcome: &str,
     now: i64,
 ) -> Result<bool, AppError> {
     Ok(sqlx::query(
-        "UPDATE support_tickets SET status = $1, outcome = $2, closed_at = $3 WHERE id = $4 AND status = 'open'",
+        "UPDATE support_tickets SET status = $1, outcome = $2, closed_at = $3 WHERE id = $4 AND status = $5",
     )
-    .bind(status)
+    .bind(status.code())
     .bind(outcome)
     .bind(now)
     .bind(ticket_id)
+    .bind(TicketStatus::Open.code())
     .execute(&mut **tx)
     .await?
     .rows_affected()
@@ -175,9 +174,10 @@ pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<TicketSummary>, App
     let org = crate::access::records::tickets(user)?;
     let rows = sqlx::query_as::<_, Row>(&format!(
         "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) \
-         ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, t.id DESC LIMIT 200"
+         ORDER BY CASE WHEN t.status = $2 THEN 0 ELSE 1 END, t.id DESC LIMIT 200"
     ))
     .bind(org.unwrap_or(0))
+    .bind(TicketStatus::Open.code())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(Row::summary).collect())
@@ -242,7 +242,7 @@ pub async fn detail(
     .await?
     .into_iter()
     .map(|(system, email, due, done)| Hop {
-        system: if system == "vlsc" { "VLSC (customer pages)".into() } else { "explore.ms (partner pages)".into() },
+        system: DownstreamSystem::parse(&system).map(DownstreamSystem::pages).unwrap_or_default().into(),
         state: if done.is_some() { HopState::Done } else { HopState::Waiting },
         detail: match done {
             Some(at) => format!("Shows {email} since {}.", format_time(at)),
@@ -253,7 +253,7 @@ pub async fn detail(
     })
     .collect();
     let may_act = Task::Support.allowed_for(user.role)
-        && row.status == "open"
+        && row.status == TicketStatus::Open.code()
         && kind == Some(TicketKind::ResendActivation);
     Ok(TicketDetail {
         summary: row.summary(),

@@ -293,6 +293,63 @@ async fn r7_a_rejected_bill_to_change_changes_nothing(backend: Backend) {
     assert!(hop_detail(&t, "Operations center").contains("No signed form"));
 }
 
+// R7: a bill-to change approved after another one reached the contact is
+// closed as not applied; eMSL keeps the first, and the partner is told why.
+async fn r7_an_approval_over_a_changed_bill_to_contact_is_closed_as_not_applied(backend: Backend) {
+    let app = spawn_app(backend).await;
+    fixture(&app).await;
+    let pat = app.signed_in(PARTNER).await;
+    let first = submitted(&app, &pat, &with(bill_to_change("c1"), "versions", "")).await;
+    let second_fields = with(
+        with(bill_to_change("c2"), "versions", ""),
+        "email",
+        "second@contoso.example",
+    );
+    let second = submitted(&app, &pat, &second_fields).await;
+    let roc = app.signed_in(ROC).await;
+    let approve = |reference: &str| {
+        vec![
+            ("reference", reference.to_string()),
+            ("decision", "approve".to_string()),
+            ("comment", "Signed form attached".to_string()),
+        ]
+    };
+    for reference in [&first, &second] {
+        let fields = approve(reference);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let decided = app
+            .call_with("/api/decide-contact-change", &fields, &roc)
+            .await;
+        assert_eq!(decided.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        shown_email(&app, "emsl", "bill_to").await.as_deref(),
+        Some("robin@contoso.example")
+    );
+    let t = tracker(&app, &pat, &second).await;
+    assert_eq!(t.status_label, "Not applied: the contact changed meanwhile");
+    assert!(!t.may_decide && !t.complete);
+    assert!(hop_detail(&t, "eMSL").starts_with("Stopped"), "{t:?}");
+    assert!(hop_detail(&t, "eMSL").contains("submit a new request"));
+    // Nothing of the second change is on its way to VLSC or explore.ms.
+    let jobs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM propagation_jobs j JOIN contact_changes c ON c.id = j.change_id \
+         WHERE c.reference = $1",
+    )
+    .bind(&second)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(jobs, 0);
+    let queue: Vec<app::contacts::ChangeSummary> = app
+        .call_with("/api/contact-changes", &[("awaiting_roc", "true")], &roc)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(queue.is_empty(), "{queue:?}");
+}
+
 // Two ROC decisions at once: exactly one is taken, and eMSL follows it.
 async fn of_two_roc_decisions_at_once_exactly_one_is_taken(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -844,6 +901,7 @@ both_backends!(
     r7_contract_contacts_change_in_emsl_at_once_and_everywhere_after_the_delay,
     r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates,
     r7_a_rejected_bill_to_change_changes_nothing,
+    r7_an_approval_over_a_changed_bill_to_contact_is_closed_as_not_applied,
     of_two_roc_decisions_at_once_exactly_one_is_taken,
     r7_an_ola_change_is_refused_with_the_guidance,
     r7_asking_for_the_activation_email_again_opens_a_support_ticket,

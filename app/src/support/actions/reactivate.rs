@@ -1,0 +1,102 @@
+//! R9: a new link for an expired activation, valid six months from now; the
+//! old link stays dead. It goes to the same recipient.
+
+use super::activation::{ols_activation, resend_refusal, Activation};
+use super::{work, ConsoleForm, OnTicket, TicketWork, Worked};
+use crate::activation::outbox;
+use crate::audit::trail::record;
+use crate::auth::CurrentUser;
+use crate::db::Tx;
+use crate::domain::{add_months, format_date, format_time, Template};
+use crate::error::AppError;
+use crate::keys::link;
+use crate::state::AppState;
+use crate::support::{tickets, TicketKind};
+
+struct Reactivate;
+
+impl TicketWork for Reactivate {
+    type Checked = Activation;
+    const KIND: TicketKind = TicketKind::Reactivate;
+
+    async fn check(&self, tx: &mut Tx, on: &OnTicket<'_>) -> Result<Activation, AppError> {
+        let now = on.at();
+        match ols_activation(tx, on.enrollment.id).await? {
+            None => Err(AppError::Conflict(
+                resend_refusal(None, now).unwrap_or_default(),
+            )),
+            Some(a) if a.used_at.is_some() => Err(AppError::Conflict(
+                resend_refusal(Some(&a), now).unwrap_or_default(),
+            )),
+            Some(a) if now < a.expires_at => Err(AppError::Conflict(format!(
+                "The link is still valid until {}: resend it instead.",
+                format_time(a.expires_at)
+            ))),
+            Some(a) => Ok(a),
+        }
+    }
+
+    async fn act(
+        &self,
+        tx: &mut Tx,
+        on: &OnTicket<'_>,
+        ticket: i64,
+        activation: Activation,
+    ) -> Result<String, AppError> {
+        let now = on.at();
+        let key = on.state.link_keys.current();
+        let version = activation.link_version + 1;
+        let expires_at = add_months(on.now.date(), 6)
+            .with_time(on.now.time())
+            .assume_utc()
+            .unix_timestamp();
+        let changed = sqlx::query(
+            "UPDATE activations SET link_version = $1, token_hash = $2, link_key_id = $6, expires_at = $3 \
+             WHERE id = $4 AND link_version = $5",
+        )
+        .bind(version)
+        .bind(link::token_hash(&link::token(key, activation.id, version)))
+        .bind(expires_at)
+        .bind(activation.id)
+        .bind(activation.link_version)
+        .bind(key.id())
+        .execute(&mut **tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            return Err(AppError::Conflict(
+                "The link was reactivated meanwhile. Reload the ticket list.".into(),
+            ));
+        }
+        outbox::enqueue(
+            tx,
+            activation.id,
+            on.enrollment.id,
+            &activation.recipient_email,
+            Template::Ols,
+            now,
+            now,
+        )
+        .await?;
+        let until = format_date(add_months(on.now.date(), 6));
+        let detail = format!(
+            "New activation link sent to {}, valid until {until}; the expired link stays dead.",
+            activation.recipient_email
+        );
+        let action = "Reactivated the activation link";
+        tickets::log(tx, ticket, on.user.id, action, &detail, now).await?;
+        let mut event = on.audit(ticket, "Activation link reactivated by support");
+        event.before = Some(format!("Expired on {}", format_time(activation.expires_at)));
+        event.after = Some(format!("Valid until {until}"));
+        record(tx, event).await?;
+        Ok(detail)
+    }
+}
+
+/// R9: reactivates the enrollment's expired activation link, on a new ticket.
+pub async fn reactivate(
+    state: &AppState,
+    user: &CurrentUser,
+    form: ConsoleForm<'_>,
+) -> Result<Worked, AppError> {
+    work(state, user, form, Reactivate).await
+}
