@@ -1,8 +1,12 @@
 //! What activation each new order calls for (R1, R2, R8, R11a, R11d, R11e,
 //! R11f), decided from facts alone: no database, no clock, no randomness. The
 //! engine gathers the facts of a batch of orders, calls [`decide`], and writes
-//! what it returns.
+//! what it returns. The rules of R11 are `reasons`', which the diagnoser asks
+//! too.
 
+use super::reasons::{
+    administered_by, joins_account, ols_recipient, on_premises_only, sent_no_earlier_than,
+};
 use super::templates::Template;
 use crate::domain::{add_months, parse_date};
 use std::collections::HashMap;
@@ -45,24 +49,7 @@ impl Outcome {
     }
 }
 
-/// Which enrollment contact an email goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recipient {
-    /// The Online Services Manager.
-    Osm,
-    /// The Notices contact.
-    Ntc,
-}
-
-impl Recipient {
-    /// The value stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Recipient::Osm => "osm",
-            Recipient::Ntc => "ntc",
-        }
-    }
-}
+pub use super::reasons::{AdministeredAccount, Recipient};
 
 /// One queued order, as the engine reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,13 +76,6 @@ pub struct EnrollmentFacts {
     pub ols_sent: bool,
     /// An Azure activation email was already made for the enrollment.
     pub azure_sent: bool,
-}
-
-/// An online account an address administers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdministeredAccount {
-    pub account_id: i64,
-    pub domain: String,
 }
 
 /// Everything [`decide`] needs about a batch of orders.
@@ -188,7 +168,7 @@ fn decide_order(
         ));
         return Some(());
     }
-    if !order.has_online && !order.has_azure {
+    if on_premises_only(order.has_online, order.has_azure) {
         // R11a
         out.push(decision(
             Template::Ols,
@@ -223,7 +203,7 @@ fn decide_ols(
         effect,
     };
     // R11d
-    if let Some(domain) = &enrollment.account_domain {
+    if let Some(domain) = joins_account(enrollment.account_domain.as_deref()) {
         return Some(decision(
             Outcome::JoinedAccount,
             format!(
@@ -234,10 +214,12 @@ fn decide_ols(
         ));
     }
     // R1 to the OSM; R2 to the NTC when there is no OSM.
-    let recipient = match (&enrollment.osm_email, &enrollment.ntc_email) {
-        (Some(osm), _) => (osm.clone(), Recipient::Osm),
-        (None, Some(ntc)) => (ntc.clone(), Recipient::Ntc),
-        (None, None) => {
+    let recipient = match ols_recipient(
+        enrollment.osm_email.as_deref(),
+        enrollment.ntc_email.as_deref(),
+    ) {
+        Some((to, recipient)) => (to.to_string(), recipient),
+        None => {
             return Some(decision(
                 Outcome::NoRecipient,
                 "Neither an OSM nor an NTC is recorded on the enrollment, so no activation email can be sent.".into(),
@@ -247,7 +229,7 @@ fn decide_ols(
         }
     };
     // R11f
-    if let Some(account) = administered.get(&recipient.0) {
+    if let Some(account) = administered_by(&recipient.0, administered) {
         enrollment.account_domain = Some(account.domain.clone());
         return Some(decision(
             Outcome::AssignedToExistingAccount,
@@ -314,7 +296,7 @@ fn activation_email(
         ));
     }
     let expires_at = link_expiry(&order.purchase_date)?;
-    let not_before = start_of(&order.usage_start_date)?.max(now);
+    let not_before = sent_no_earlier_than(&order.usage_start_date, now)?;
     let (outcome, reason) = if not_before > now {
         (
             Outcome::EmailScheduled,
@@ -346,11 +328,6 @@ fn activation_email(
 
 fn midnight(date: Date) -> i64 {
     date.with_time(Time::MIDNIGHT).assume_utc().unix_timestamp()
-}
-
-/// Midnight UTC at the start of `date` (an ISO date), as Unix seconds.
-fn start_of(date: &str) -> Option<i64> {
-    parse_date(date, "date").ok().map(midnight)
 }
 
 /// R9: a link expires six months after the original purchase date.

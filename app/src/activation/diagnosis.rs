@@ -1,63 +1,44 @@
-//! "Why no activation email?" (R11): every check a–g on the live data, with
-//! evidence and the next step, and the delivery timeline of the enrollment.
+//! "Why no activation email?" (R11): the enrollment's history read from the
+//! live data, the reasons that apply found by `reasons::findings` (the same
+//! rules the engine decides with), each shown with its evidence and next
+//! step, and the delivery timeline.
 
-use super::{Check, Diagnosis, TimelineEntry};
+use super::reasons::{findings, AdministeredAccount, Findings, History, Message, PlacedOrder};
+use super::timeline::{masked, timeline, DecisionRow, FailedTry, MessageRow};
+use super::{Check, Diagnosis};
 use crate::access::visible;
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{format_date, format_time as when, EmailAddress};
+use crate::domain::format_time as when;
 use crate::error::AppError;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
-fn masked(email: &str) -> String {
-    EmailAddress::parse(email)
-        .map(|e| e.masked())
-        .unwrap_or_else(|_| "(unreadable address)".into())
+/// Everything read about the enrollment.
+struct Read {
+    history: History,
+    /// Lines of online services (and Azure) across the placed orders.
+    online_lines: i64,
+    account_since: Option<i64>,
+    messages: Vec<MessageRow>,
+    failed_tries: Vec<FailedTry>,
+    decisions: Vec<DecisionRow>,
+    expired_links: Vec<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct OutboxRow {
-    id: i64,
-    to_email: String,
-    subject: String,
-    status: String,
-    attempts: i64,
-    not_before: i64,
-    created_at: i64,
-    sent_at: Option<i64>,
-    last_error: Option<String>,
-    next_attempt_at: i64,
-}
-
-/// Runs every check of R11 on the enrollment numbered `number`.
-pub async fn diagnose(
-    db: &Db,
-    user: &CurrentUser,
-    number: &str,
-    now: OffsetDateTime,
-) -> Result<Diagnosis, AppError> {
-    let enrollment = visible(db, user, number).await?;
-    crate::access::records::diagnosis(db, user, &enrollment).await?;
-    let id = enrollment.id;
-    let today = format_date(now.date());
-    let orders: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT order_number, purchase_date, usage_start_date FROM orders WHERE enrollment_id = $1 \
-         AND status = 'placed' ORDER BY id",
+async fn read(db: &Db, enrollment_id: i64, now: i64) -> Result<Read, AppError> {
+    let orders: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT o.order_number, o.usage_start_date, (SELECT COUNT(*) FROM order_lines l \
+         JOIN products p ON p.id = l.product_id WHERE l.order_id = o.id AND p.kind <> 'on_premises') \
+         FROM orders o WHERE o.enrollment_id = $1 AND o.status = 'placed' ORDER BY o.id",
     )
-    .bind(id)
+    .bind(enrollment_id)
     .fetch_all(db.pool())
-    .await?;
-    let online_lines: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
-         WHERE o.enrollment_id = $1 AND o.status = 'placed' AND p.kind <> 'on_premises'",
-    )
-    .bind(id)
-    .fetch_one(db.pool())
     .await?;
     let contacts: Vec<(String, String)> = sqlx::query_as(
         "SELECT contact_type, email FROM enrollment_contacts WHERE enrollment_id = $1",
     )
-    .bind(id)
+    .bind(enrollment_id)
     .fetch_all(db.pool())
     .await?;
     let contact = |t: &str| {
@@ -71,249 +52,230 @@ pub async fn diagnose(
         "SELECT a.domain, ea.associated_at FROM enrollment_accounts ea JOIN online_accounts a ON a.id = ea.account_id \
          WHERE ea.enrollment_id = $1",
     )
-    .bind(id)
+    .bind(enrollment_id)
     .fetch_optional(db.pool())
     .await?;
-    let outbox = sqlx::query_as::<_, OutboxRow>(
+    let messages = sqlx::query_as::<_, MessageRow>(
         "SELECT id, to_email, subject, status, attempts, not_before, created_at, sent_at, last_error, next_attempt_at \
          FROM outbox WHERE enrollment_id = $1 ORDER BY id",
     )
-    .bind(id)
+    .bind(enrollment_id)
     .fetch_all(db.pool())
     .await?;
-    let failed_tries: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+    let failed_tries: Vec<FailedTry> = sqlx::query_as(
         "SELECT f.outbox_id, f.attempt, f.failed_at, f.kind FROM delivery_failures f \
          JOIN outbox o ON o.id = f.outbox_id WHERE o.enrollment_id = $1 ORDER BY f.id",
     )
-    .bind(id)
+    .bind(enrollment_id)
     .fetch_all(db.pool())
     .await?;
-    let decisions: Vec<(String, String, String, i64)> = sqlx::query_as(
+    let decisions: Vec<DecisionRow> = sqlx::query_as(
         "SELECT o.order_number, d.outcome, d.reason, d.decided_at FROM activation_decisions d \
          JOIN orders o ON o.id = d.order_id WHERE d.enrollment_id = $1 ORDER BY d.id",
     )
-    .bind(id)
+    .bind(enrollment_id)
     .fetch_all(db.pool())
     .await?;
     let expired_links: Vec<i64> = sqlx::query_scalar(
         "SELECT expires_at FROM activations WHERE enrollment_id = $1 AND used_at IS NULL AND expires_at <= $2",
     )
-    .bind(id)
-    .bind(now.unix_timestamp())
+    .bind(enrollment_id)
+    .bind(now)
     .fetch_all(db.pool())
     .await?;
-    let recipient = osm.clone().or(ntc.clone());
-    let admin_of: Option<String> = match &recipient {
-        Some(email) => sqlx::query_scalar(
-            "SELECT domain FROM online_accounts WHERE global_admin_email = $1 OR billing_admin_email = $1 LIMIT 1",
+    let mut administered = HashMap::new();
+    if let Some(recipient) = osm.clone().or(ntc.clone()) {
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, domain FROM online_accounts WHERE global_admin_email = $1 OR billing_admin_email = $1 \
+             ORDER BY id LIMIT 1",
         )
-        .bind(email)
+        .bind(&recipient)
         .fetch_optional(db.pool())
-        .await?,
-        None => None,
-    };
-
-    let mut checks = Vec::new();
-    // a. on-premises products only
-    checks.push(Check {
-        code: "a".into(),
-        title: "The enrollment has on-premises products only".into(),
-        applies: !orders.is_empty() && online_lines == 0,
-        evidence: format!(
-            "{} order(s); {} line(s) of online services.",
-            orders.len(),
-            online_lines
-        ),
-        next_step: "Nothing to activate: on-premises products need no activation email.".into(),
-    });
-    // b. went to another contact
-    let sent_elsewhere = outbox.iter().find(|m| Some(&m.to_email) != osm.as_ref());
-    checks.push(Check {
-        code: "b".into(),
-        title: "The email was sent to a different contact".into(),
-        applies: sent_elsewhere.is_some(),
-        evidence: match sent_elsewhere {
-            Some(m) => format!(
-                "\u{201c}{}\u{201d} went to {} on {}{}.",
-                m.subject,
-                masked(&m.to_email),
-                when(m.created_at),
-                if osm.is_none() { " (the NTC: the enrollment has no OSM)" } else { "" }
-            ),
-            None => match &osm {
-                Some(o) => format!("The OSM on record is {}.", masked(o)),
-                None => "No OSM is recorded.".into(),
-            },
-        },
-        next_step: "Check the contacts: to change the OSM ask your partner for a CICR; Support can correct a typo within the same domain.".into(),
-    });
-    // c. blocked or junk: what was sent, when, to whom, with what result
-    let delivered = outbox
-        .iter()
-        .filter(|m| m.status == "sent")
-        .collect::<Vec<_>>();
-    let failed = outbox
-        .iter()
-        .filter(|m| m.status == "failed")
-        .collect::<Vec<_>>();
-    checks.push(Check {
-        code: "c".into(),
-        title: "The email was blocked or went to junk mail".into(),
-        applies: !delivered.is_empty() || !failed.is_empty(),
-        evidence: if delivered.is_empty() && failed.is_empty() {
-            "No activation email has been handed to a mail server yet.".into()
-        } else {
-            delivered
-                .iter()
-                .map(|m| format!("Sent to {} on {}: accepted by the mail server.", masked(&m.to_email), when(m.sent_at.unwrap_or(m.created_at))))
-                .chain(failed.iter().map(|m| format!("To {}: failed after {} tries.", masked(&m.to_email), m.attempts)))
-                .chain(expired_links.iter().map(|at| format!("Its link expired on {} (six months after the purchase date); Support can reactivate it.", when(*at))))
-                .collect::<Vec<_>>()
-                .join(" ")
-        },
-        next_step: "Look in the junk folder and ask the mail administrator about blocked messages; Support can send the email again to the same address.".into(),
-    });
-    // d. already associated with an online account
-    checks.push(Check {
-        code: "d".into(),
-        title: "The enrollment is already associated with an online account".into(),
-        applies: account.is_some(),
-        evidence: match &account {
-            Some((domain, at)) => format!(
-                "Associated with {domain} since {}; later licenses join it and no email is sent.",
-                when(*at)
-            ),
-            None => "Not associated with an online account.".into(),
-        },
-        next_step:
-            "Use the existing account; if it is the wrong one, ask Support to remap the licenses."
-                .into(),
-    });
-    // e. usage start date in the future
-    let future = orders
-        .iter()
-        .filter(|(_, _, start)| start.as_str() > today.as_str())
-        .collect::<Vec<_>>();
-    let scheduled = outbox
-        .iter()
-        .find(|m| m.status == "queued" && m.not_before > now.unix_timestamp());
-    checks.push(Check {
-        code: "e".into(),
-        title: "The order's usage start date is in the future".into(),
-        applies: !future.is_empty() && delivered.is_empty(),
-        evidence: match (future.first(), scheduled) {
-            (Some((number, _, start)), Some(m)) => format!(
-                "Order {number} starts on {start}; the email is scheduled for {}.",
-                when(m.not_before)
-            ),
-            (Some((number, _, start)), None) => format!("Order {number} starts on {start}."),
-            _ => "No order starts in the future.".into(),
-        },
-        next_step: "Wait: the email goes out on the usage start date, within 24 hours.".into(),
-    });
-    // f. recipient administers an existing account
-    checks.push(Check {
-        code: "f".into(),
-        title: "The OSM's address administers an existing online account".into(),
-        applies: admin_of.is_some(),
-        evidence: match (&admin_of, &recipient) {
-            (Some(domain), Some(r)) => format!("{} is a global or billing administrator of {domain}: licenses are assigned there and no email is sent.", masked(r)),
-            _ => "The recipient administers no existing online account.".into(),
-        },
-        next_step: "Sign in to that account: the licenses are already there.".into(),
-    });
-    // g. no order or reservation
-    checks.push(Check {
-        code: "g".into(),
-        title: "No order or reservation has been placed".into(),
-        applies: orders.is_empty(),
-        evidence: format!("{} order(s) or reservation(s) on record.", orders.len()),
-        next_step: "Check with your partner (LSP) that the order was placed; placed orders show in the License Summary.".into(),
-    });
-
-    let mut timeline: Vec<TimelineEntry> = decisions
-        .into_iter()
-        .map(|(order, outcome, reason, at)| TimelineEntry {
-            at: when(at),
-            sort: at,
-            event: format!("Order {order}: {reason}"),
-            outcome,
-        })
-        .collect();
-    for m in &outbox {
-        let to = masked(&m.to_email);
-        timeline.push(TimelineEntry {
-            at: when(m.created_at),
-            sort: m.created_at,
-            event: format!("Queued \u{201c}{}\u{201d} to {to}.", m.subject),
-            outcome: "queued".into(),
-        });
-        if m.not_before > m.created_at {
-            timeline.push(TimelineEntry {
-                at: when(m.not_before),
-                sort: m.not_before,
-                event: format!("Scheduled to go to {to} on the usage start date."),
-                outcome: "scheduled".into(),
-            });
-        }
-        for (_, attempt, at, kind) in failed_tries.iter().filter(|t| t.0 == m.id) {
-            let why = match kind.as_str() {
-                "refused" => "the mail server refused it",
-                "timed_out" => "the mail server did not answer in time",
-                "not_composed" => "the message could not be prepared",
-                _ => "the mail server could not be reached or dropped the connection",
-            };
-            timeline.push(TimelineEntry {
-                at: when(*at),
-                sort: *at,
-                event: format!("Try {attempt} to {to} failed: {why}."),
-                outcome: "try_failed".into(),
-            });
-        }
-        match m.status.as_str() {
-            "sent" => {
-                let at = m.sent_at.unwrap_or(m.created_at);
-                timeline.push(TimelineEntry {
-                    at: when(at),
-                    sort: at,
-                    event: format!(
-                        "Sent to {to} on try {}; accepted by the mail server.",
-                        m.attempts
-                    ),
-                    outcome: "sent".into(),
-                });
-            }
-            "failed" => timeline.push(TimelineEntry {
-                at: when(m.next_attempt_at),
-                sort: m.next_attempt_at,
-                event: format!(
-                    "Failed after {} tries: the mail server did not accept it.",
-                    m.attempts
-                ),
-                outcome: "failed".into(),
-            }),
-            _ if m.attempts > 0 => timeline.push(TimelineEntry {
-                at: when(m.next_attempt_at),
-                sort: m.next_attempt_at,
-                event: format!(
-                    "Try {} is due{}.",
-                    m.attempts + 1,
-                    m.last_error
-                        .as_ref()
-                        .map(|_| " after the failed one")
-                        .unwrap_or_default()
-                ),
-                outcome: "retrying".into(),
-            }),
-            _ => {}
+        .await?;
+        if let Some((account_id, domain)) = found {
+            administered.insert(recipient, AdministeredAccount { account_id, domain });
         }
     }
-    timeline.sort_by_key(|t| t.sort);
-    let applies: Vec<String> = checks
+    Ok(Read {
+        online_lines: orders.iter().map(|(.., lines)| lines).sum(),
+        history: History {
+            orders: orders
+                .into_iter()
+                .map(|(number, usage_start, lines)| PlacedOrder {
+                    number,
+                    usage_start,
+                    has_online: lines > 0,
+                })
+                .collect(),
+            osm,
+            ntc,
+            account_domain: account.as_ref().map(|(domain, _)| domain.clone()),
+            administered,
+            messages: messages
+                .iter()
+                .map(|m| Message {
+                    to: m.to_email.clone(),
+                    delivered: m.status == "sent",
+                    failed: m.status == "failed",
+                })
+                .collect(),
+        },
+        account_since: account.map(|(_, at)| at),
+        messages,
+        failed_tries,
+        decisions,
+        expired_links,
+    })
+}
+
+/// Each reason a–g with what applies, its evidence and the next step.
+fn checks(read: &Read, found: Findings, now: i64) -> Vec<Check> {
+    let h = &read.history;
+    let check = |code: &str, title: &str, applies: bool, evidence: String, next_step: &str| Check {
+        code: code.into(),
+        title: title.into(),
+        applies,
+        evidence,
+        next_step: next_step.into(),
+    };
+    let sent_elsewhere = read
+        .messages
         .iter()
-        .filter(|c| c.applies)
-        .map(|c| c.code.clone())
+        .find(|m| Some(&m.to_email) != h.osm.as_ref());
+    let delivered: Vec<&MessageRow> = read
+        .messages
+        .iter()
+        .filter(|m| m.status == "sent")
         .collect();
+    let failed: Vec<&MessageRow> = read
+        .messages
+        .iter()
+        .filter(|m| m.status == "failed")
+        .collect();
+    let future = h
+        .orders
+        .iter()
+        .find(|o| super::reasons::starts_later(&o.usage_start, now));
+    let scheduled = read
+        .messages
+        .iter()
+        .find(|m| m.status == "queued" && m.not_before > now);
+    let recipient = h.osm.as_ref().or(h.ntc.as_ref());
+    let admin_of = recipient.and_then(|r| h.administered.get(r));
+    vec![
+        check(
+            "a",
+            "The enrollment has on-premises products only",
+            found.on_premises_only,
+            format!(
+                "{} order(s); {} line(s) of online services.",
+                h.orders.len(),
+                read.online_lines
+            ),
+            "Nothing to activate: on-premises products need no activation email.",
+        ),
+        check(
+            "b",
+            "The email was sent to a different contact",
+            found.went_elsewhere,
+            match sent_elsewhere {
+                Some(m) => format!(
+                    "\u{201c}{}\u{201d} went to {} on {}{}.",
+                    m.subject,
+                    masked(&m.to_email),
+                    when(m.created_at),
+                    if h.osm.is_none() { " (the NTC: the enrollment has no OSM)" } else { "" }
+                ),
+                None => match &h.osm {
+                    Some(o) => format!("The OSM on record is {}.", masked(o)),
+                    None => "No OSM is recorded.".into(),
+                },
+            },
+            "Check the contacts: to change the OSM ask your partner for a CICR; Support can correct a typo within the same domain.",
+        ),
+        check(
+            "c",
+            "The email was blocked or went to junk mail",
+            found.handed_over,
+            if delivered.is_empty() && failed.is_empty() {
+                "No activation email has been handed to a mail server yet.".into()
+            } else {
+                delivered
+                    .iter()
+                    .map(|m| format!("Sent to {} on {}: accepted by the mail server.", masked(&m.to_email), when(m.sent_at.unwrap_or(m.created_at))))
+                    .chain(failed.iter().map(|m| format!("To {}: failed after {} tries.", masked(&m.to_email), m.attempts)))
+                    .chain(read.expired_links.iter().map(|at| format!("Its link expired on {} (six months after the purchase date); Support can reactivate it.", when(*at))))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+            "Look in the junk folder and ask the mail administrator about blocked messages; Support can send the email again to the same address.",
+        ),
+        check(
+            "d",
+            "The enrollment is already associated with an online account",
+            found.joins_account,
+            match (&h.account_domain, read.account_since) {
+                (Some(domain), Some(at)) => format!(
+                    "Associated with {domain} since {}; later licenses join it and no email is sent.",
+                    when(at)
+                ),
+                _ => "Not associated with an online account.".into(),
+            },
+            "Use the existing account; if it is the wrong one, ask Support to remap the licenses.",
+        ),
+        check(
+            "e",
+            "The order's usage start date is in the future",
+            found.starts_later,
+            match (future, scheduled) {
+                (Some(o), Some(m)) => format!(
+                    "Order {} starts on {}; the email is scheduled for {}.",
+                    o.number,
+                    o.usage_start,
+                    when(m.not_before)
+                ),
+                (Some(o), None) => format!("Order {} starts on {}.", o.number, o.usage_start),
+                _ => "No order starts in the future.".into(),
+            },
+            "Wait: the email goes out on the usage start date, within 24 hours.",
+        ),
+        check(
+            "f",
+            "The OSM's address administers an existing online account",
+            found.assigned_to_existing,
+            match (admin_of, recipient) {
+                (Some(account), Some(r)) => format!(
+                    "{} is a global or billing administrator of {}: licenses are assigned there and no email is sent.",
+                    masked(r),
+                    account.domain
+                ),
+                _ => "The recipient administers no existing online account.".into(),
+            },
+            "Sign in to that account: the licenses are already there.",
+        ),
+        check(
+            "g",
+            "No order or reservation has been placed",
+            found.no_order,
+            format!("{} order(s) or reservation(s) on record.", h.orders.len()),
+            "Check with your partner (LSP) that the order was placed; placed orders show in the License Summary.",
+        ),
+    ]
+}
+
+/// Runs every check of R11 on the enrollment numbered `number`.
+pub async fn diagnose(
+    db: &Db,
+    user: &CurrentUser,
+    number: &str,
+    now: OffsetDateTime,
+) -> Result<Diagnosis, AppError> {
+    let enrollment = visible(db, user, number).await?;
+    crate::access::records::diagnosis(db, user, &enrollment).await?;
+    let now = now.unix_timestamp();
+    let read = read(db, enrollment.id, now).await?;
+    let found = findings(&read.history, now);
+    let applies = found.codes();
     Ok(Diagnosis {
         enrollment_number: enrollment.number,
         summary: if applies.is_empty() {
@@ -321,7 +283,7 @@ pub async fn diagnose(
         } else {
             format!("What applies: {}.", applies.join(", "))
         },
-        checks,
-        timeline,
+        checks: checks(&read, found, now),
+        timeline: timeline(&read.decisions, &read.messages, &read.failed_tries),
     })
 }

@@ -12,8 +12,12 @@ pub mod engine;
 pub mod outbox;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod reasons;
+#[cfg(feature = "ssr")]
 pub mod redeem;
 pub mod templates;
+#[cfg(feature = "ssr")]
+pub mod timeline;
 
 pub use pages::{ActivateConfirmPage, ActivatePage, DiagnosisPage, MailboxPage};
 

@@ -351,6 +351,10 @@ pub const CLAIM_BATCH: usize = 250;
 /// for more after the first: a worker that dies leaves at most two groups
 /// accepted by the mail server but not marked.
 pub const MARK_GROUP: usize = 100;
+/// Messages between their claim and their mark at most: the claimer waits for
+/// the marker beyond this, so however slow the database, a worker that dies
+/// leaves no more than this many accepted and not marked.
+pub const UNMARKED_AT_MOST: usize = 2 * MARK_GROUP;
 const MARK_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Sends every due message, at most `limit`, with the standard lease. Returns
@@ -390,10 +394,13 @@ pub async fn send_due_leased<M: Deliver>(
     let (outcomes, mut to_mark) = mpsc::unbounded_channel::<Outcome>();
     // Tries so far, by outbox id, for the marker's backoff.
     let attempts: Mutex<HashMap<i64, i64>> = Mutex::default();
+    // One permit per message between its claim and its mark.
+    let unmarked = tokio::sync::Semaphore::new(UNMARKED_AT_MOST);
 
     let claimer = {
         let outcomes = outcomes.clone();
         let attempts = &attempts;
+        let unmarked = &unmarked;
         async move {
             let mut left = limit;
             while left > 0 {
@@ -407,6 +414,12 @@ pub async fn send_due_leased<M: Deliver>(
                 left -= rows.len();
                 let facts = batch_facts(db, &rows).await?;
                 for row in &rows {
+                    // Each message gives back its permit once marked; a
+                    // closed semaphore means the marker stopped.
+                    match unmarked.acquire().await {
+                        Ok(permit) => permit.forget(),
+                        Err(_) => return Ok(()),
+                    }
                     lock(attempts).insert(row.id, row.attempts);
                     match compose(db, public_url, keys, &facts, row).await {
                         Ok(email) => {
@@ -426,6 +439,28 @@ pub async fn send_due_leased<M: Deliver>(
     };
     let sender = mailer.deliver_stream(to_send, outcomes);
     let marker = async {
+        let marked = mark_as_they_come(db, &mut to_mark, &attempts, &unmarked, now, started).await;
+        // Whatever ended the marker, the claimer must not wait for it.
+        unmarked.close();
+        marked
+    };
+    let (claimed, (), marked) = tokio::join!(claimer, sender, marker);
+    let sent = marked?;
+    claimed?;
+    Ok(sent)
+}
+
+/// The marker: writes outcomes as they come back, in groups, and gives each
+/// message's permit back once its outcome is written.
+async fn mark_as_they_come(
+    db: &Db,
+    to_mark: &mut mpsc::UnboundedReceiver<Outcome>,
+    attempts: &Mutex<HashMap<i64, i64>>,
+    unmarked: &tokio::sync::Semaphore,
+    now: OffsetDateTime,
+    started: std::time::Instant,
+) -> Result<usize, AppError> {
+    {
         let mut sent = 0;
         while let Some(first) = to_mark.recv().await {
             // A group: what arrives within MARK_WAIT of the first, at most
@@ -439,20 +474,18 @@ pub async fn send_due_leased<M: Deliver>(
                 }
             }
             let done: Vec<(i64, i64, Result<(), String>)> = {
-                let mut attempts = lock(&attempts);
+                let mut attempts = lock(attempts);
                 done.into_iter()
                     .map(|(id, r)| (id, attempts.remove(&id).unwrap_or(1), r))
                     .collect()
             };
             let at = now.unix_timestamp() + started.elapsed().as_secs() as i64;
+            let written = done.len();
             sent += record_outcomes(db, done, at).await?;
+            unmarked.add_permits(written);
         }
         Ok::<usize, AppError>(sent)
-    };
-    let (claimed, (), marked) = tokio::join!(claimer, sender, marker);
-    let sent = marked?;
-    claimed?;
-    Ok(sent)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

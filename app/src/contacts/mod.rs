@@ -21,7 +21,7 @@ mod tracker;
 
 pub use form::ContactChangeForm;
 pub use list::{ChangesPage, RocQueuePage};
-pub use request::{request_contact_change, RequestContactChange};
+pub use request::{request_contact_change, ChangeForm, RequestContactChange};
 pub use tracker::ChangePage;
 
 use crate::error::AppError;
