@@ -4,6 +4,7 @@
 use app::access::VisibleEnrollment;
 use app::db::Db;
 use app::domain::{add_months, ContactType, Quantity};
+use app::domain::{EnrollmentId, OrganisationId};
 use app::enrollments::records::{
     associate_account, ensure_contact, ensure_enrollment, ensure_online_account,
     grant_reservation_permission, NewEnrollment,
@@ -219,13 +220,13 @@ pub async fn seed_enrollments(
             .await?;
         }
         enrollments.push(VisibleEnrollment {
-            id,
+            id: EnrollmentId(id),
             number: case.number.to_string(),
-            customer_id: parties.contoso,
-            partner_id: parties.fabrikam,
+            customer_id: OrganisationId(parties.contoso),
+            partner_id: OrganisationId(parties.fabrikam),
         });
     }
-    grant_reservation_permission(db, enrollments[0].id, parties.osm_user).await?;
+    grant_reservation_permission(db, enrollments[0].id.0, parties.osm_user).await?;
 
     let e = &enrollments;
     order(
@@ -266,7 +267,7 @@ pub async fn seed_enrollments(
         at,
     )
     .await?;
-    associate_account(db, e[3].id, account, at).await?;
+    associate_account(db, e[3].id.0, account, at).await?;
     order(
         db,
         &e[3],
@@ -382,7 +383,7 @@ async fn seed_support_cases(
     .await?;
     debug_assert_ne!(wrong, right_account);
     for enrollment in &e[16..18] {
-        associate_account(db, enrollment.id, wrong, at).await?;
+        associate_account(db, enrollment.id.0, wrong, at).await?;
     }
     // VLSC shows an old PRI address on 10000007 until support re-syncs it
     // (never again once synced: a synced copy has a sync time).

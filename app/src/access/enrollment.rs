@@ -2,14 +2,14 @@
 //! and their organisation's place on it (customer or partner).
 
 use crate::auth::CurrentUser;
-use crate::domain::Role;
+use crate::domain::{OrganisationId, Role};
 use crate::error::AppError;
 
 /// Who an enrollment belongs to: its customer and the partner serving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parties {
-    pub customer_id: i64,
-    pub partner_id: i64,
+    pub customer_id: OrganisationId,
+    pub partner_id: OrganisationId,
 }
 
 /// R3: Online Reservation is open to VLSC administrators, OLAs and OSMs holding
@@ -104,13 +104,14 @@ mod tests {
     use super::*;
 
     const PARTIES: Parties = Parties {
-        customer_id: 10,
-        partner_id: 20,
+        customer_id: OrganisationId(10),
+        partner_id: OrganisationId(20),
     };
 
     fn user(role: Role, organisation_id: i64) -> CurrentUser {
+        let organisation_id = OrganisationId(organisation_id);
         CurrentUser {
-            id: 1,
+            id: crate::domain::UserId(1),
             email: "someone@example.com".into(),
             display_name: "Someone".into(),
             role,

@@ -12,6 +12,7 @@
 //!   ordered on, diagnosed, asked to change), one ticket list.
 
 pub mod enrollment;
+pub mod invitations;
 pub mod records;
 mod scope;
 mod task;

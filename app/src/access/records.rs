@@ -6,16 +6,16 @@ use super::enrollment::{self, Parties};
 use super::Scope;
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::Role;
+use crate::domain::{EnrollmentId, OrganisationId, Role};
 use crate::error::AppError;
 
 /// An enrollment's identity, once the caller is known to see it.
 #[derive(Debug, Clone)]
 pub struct VisibleEnrollment {
-    pub id: i64,
+    pub id: EnrollmentId,
     pub number: String,
-    pub customer_id: i64,
-    pub partner_id: i64,
+    pub customer_id: OrganisationId,
+    pub partner_id: OrganisationId,
 }
 
 impl VisibleEnrollment {
@@ -40,12 +40,13 @@ pub async fn visible(
          WHERE {} AND e.enrollment_number = $2",
         scope.condition("e")
     );
-    let (id, number, customer_id, partner_id) = sqlx::query_as::<_, (i64, String, i64, i64)>(&sql)
-        .bind(scope.param())
-        .bind(number.trim())
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (id, number, customer_id, partner_id) =
+        sqlx::query_as::<_, (EnrollmentId, String, OrganisationId, OrganisationId)>(&sql)
+            .bind(scope.param())
+            .bind(number.trim())
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or(AppError::NotFound)?;
     Ok(VisibleEnrollment {
         id,
         number,
@@ -58,7 +59,7 @@ pub async fn visible(
 async fn holds_reservation_permission(
     db: &Db,
     user: &CurrentUser,
-    enrollment_id: i64,
+    enrollment_id: EnrollmentId,
 ) -> Result<bool, AppError> {
     Ok(sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM reservation_permissions WHERE enrollment_id = $1 AND user_id = $2",
@@ -146,7 +147,7 @@ pub async fn order(
 
 /// Whose support tickets `user` sees: `None` every organisation's (support
 /// and ROC), `Some(id)` their own organisation's; partners see none.
-pub fn tickets(user: &CurrentUser) -> Result<Option<i64>, AppError> {
+pub fn tickets(user: &CurrentUser) -> Result<Option<OrganisationId>, AppError> {
     Scope::of(user).tickets().ok_or_else(|| {
         AppError::Forbidden("Support tickets are visible to the customer and to support.".into())
     })

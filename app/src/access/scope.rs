@@ -1,15 +1,15 @@
 //! Which rows a user's queries read, and which copy of the contacts they see.
 
 use crate::auth::CurrentUser;
-use crate::domain::Role;
+use crate::domain::{OrganisationId, Role};
 
 /// What part of the data a user sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// A customer's users: their own organisation's enrollments.
-    Customer(i64),
+    Customer(OrganisationId),
     /// A partner's users: the enrollments of the customers they serve.
-    Partner(i64),
+    Partner(OrganisationId),
     /// Support and ROC: everything, read-only outside their own tools.
     Everything,
 }
@@ -38,16 +38,16 @@ impl Scope {
     }
 
     /// The value for `$1`.
-    pub fn param(self) -> i64 {
+    pub fn param(self) -> OrganisationId {
         match self {
             Scope::Customer(id) | Scope::Partner(id) => id,
-            Scope::Everything => 0,
+            Scope::Everything => OrganisationId(0),
         }
     }
 
     /// The customer organisation whose support tickets the user sees (`None`:
     /// every organisation's). Partners see no tickets.
-    pub fn tickets(self) -> Option<Option<i64>> {
+    pub fn tickets(self) -> Option<Option<OrganisationId>> {
         match self {
             Scope::Customer(id) => Some(Some(id)),
             Scope::Everything => Some(None),
@@ -92,8 +92,9 @@ mod tests {
     use super::*;
 
     fn user(role: Role, organisation_id: i64) -> CurrentUser {
+        let organisation_id = OrganisationId(organisation_id);
         CurrentUser {
-            id: 1,
+            id: crate::domain::UserId(1),
             email: "someone@example.com".into(),
             display_name: "Someone".into(),
             role,
@@ -111,26 +112,25 @@ mod tests {
                 Role::VlscAdministrator
                 | Role::OnlineAdministrator
                 | Role::OnlineServicesManager => {
-                    assert_eq!(scope, Scope::Customer(7));
+                    assert_eq!(scope, Scope::Customer(OrganisationId(7)));
                     assert_eq!(scope.condition("e"), "e.customer_id = $1");
                 }
                 Role::PartnerUser => {
-                    assert_eq!(scope, Scope::Partner(7));
+                    assert_eq!(scope, Scope::Partner(OrganisationId(7)));
                     assert_eq!(scope.condition("e"), "e.partner_id = $1");
                 }
                 Role::SupportAgent | Role::RocOperator => assert_eq!(scope, Scope::Everything),
             }
-            assert_eq!(
-                scope.param(),
-                if scope == Scope::Everything { 0 } else { 7 }
-            );
+            let expected = if scope == Scope::Everything { 0 } else { 7 };
+            assert_eq!(scope.param(), OrganisationId(expected));
         }
     }
 
     #[test]
     fn partners_see_no_tickets_and_customers_only_theirs() {
-        assert_eq!(Scope::Partner(3).tickets(), None);
-        assert_eq!(Scope::Customer(3).tickets(), Some(Some(3)));
+        let three = OrganisationId(3);
+        assert_eq!(Scope::Partner(three).tickets(), None);
+        assert_eq!(Scope::Customer(three).tickets(), Some(Some(three)));
         assert_eq!(Scope::Everything.tickets(), Some(None));
     }
 

@@ -6,22 +6,20 @@
 
 use super::links::{lookup_hash, mint, LinkPurpose};
 use super::{InvitationView, PendingInvitation};
+use crate::access::invitations::InvitationScope;
 use crate::access::Task;
 use crate::accounts::emails::enqueue_account_email;
 use crate::accounts::emails::AccountEmail;
 use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::db::Tx;
-use crate::domain::{format_time, EmailAddress, PersonName, Role};
+use crate::domain::{
+    format_time, EmailAddress, InvitationStatus, OrganisationId, PersonName, Role, UserId,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The roles a VLSC administrator may invite people to.
-pub const ADMINISTRATOR_INVITES: [Role; 3] = [
-    Role::VlscAdministrator,
-    Role::OnlineAdministrator,
-    Role::OnlineServicesManager,
-];
+pub use crate::access::invitations::{invitable_roles, ADMINISTRATOR_INVITES, SUPPORT_INVITES};
 
 /// An invitation to send, as the form submits it.
 #[derive(Debug, Clone, Copy)]
@@ -29,18 +27,6 @@ pub struct NewInvitation<'a> {
     pub display_name: &'a str,
     pub email: &'a str,
     pub role: &'a str,
-}
-
-/// The roles support agents may invite colleagues to, in their own organisation.
-pub const SUPPORT_INVITES: [Role; 2] = [Role::SupportAgent, Role::RocOperator];
-
-/// The roles `inviter` may invite people to, in their own organisation.
-pub fn invitable_roles(inviter: Role) -> &'static [Role] {
-    match inviter {
-        Role::VlscAdministrator => &ADMINISTRATOR_INVITES,
-        Role::SupportAgent => &SUPPORT_INVITES,
-        _ => &[],
-    }
 }
 
 /// Invites a person to the inviter's own organisation: a VLSC administrator
@@ -95,13 +81,20 @@ pub async fn invite_first_administrator(
             "This organisation already has a VLSC administrator: they invite its people.",
         ));
     }
-    send(state, agent, organisation_id, new, Role::VlscAdministrator).await
+    send(
+        state,
+        agent,
+        OrganisationId(organisation_id),
+        new,
+        Role::VlscAdministrator,
+    )
+    .await
 }
 
 async fn send(
     state: &AppState,
     inviter: &CurrentUser,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     new: NewInvitation<'_>,
     role: Role,
 ) -> Result<(), AppError> {
@@ -118,7 +111,7 @@ async fn send(
             "This email already belongs to a portal account. Choose another email.",
         ));
     }
-    if let Some((org, pending_role)) = sqlx::query_as::<_, (i64, String)>(
+    if let Some((org, pending_role)) = sqlx::query_as::<_, (OrganisationId, String)>(
         "SELECT organisation_id, role FROM invitations WHERE email = $1 AND status = 'pending'",
     )
     .bind(email.as_str())
@@ -176,8 +169,8 @@ async fn send(
 
 async fn audit(
     tx: &mut Tx,
-    organisation_id: i64,
-    actor: i64,
+    organisation_id: OrganisationId,
+    actor: UserId,
     action: &'static str,
     subject: String,
     after: Option<String>,
@@ -202,7 +195,7 @@ async fn audit(
 #[derive(sqlx::FromRow)]
 struct InvitationRow {
     id: i64,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     organisation_name: String,
     email: String,
     display_name: String,
@@ -220,12 +213,9 @@ const INVITATION_SELECT: &str =
 /// Whether `user` may resend or withdraw `invitation`: the administrators of
 /// its organisation, or support for a first administrator's invitation.
 fn may_manage(user: &CurrentUser, invitation: &InvitationRow) -> bool {
-    match user.role {
-        Role::VlscAdministrator => user.organisation_id == invitation.organisation_id,
-        Role::SupportAgent => {
-            invitation.role == Role::VlscAdministrator.code()
-                || user.organisation_id == invitation.organisation_id
-        }
+    let role = Role::parse(&invitation.role);
+    match (InvitationScope::of(user), role) {
+        (Some(scope), Ok(role)) => scope.covers(invitation.organisation_id, role),
         _ => false,
     }
 }
@@ -250,25 +240,25 @@ pub async fn list_pending(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<PendingInvitation>, AppError> {
-    let rows = match user.role {
-        Role::VlscAdministrator => {
+    let rows = match InvitationScope::of(user) {
+        Some(InvitationScope::Organisation(organisation)) => {
             sqlx::query_as::<_, InvitationRow>(&format!(
                 "{INVITATION_SELECT} WHERE i.organisation_id = $1 AND i.status = 'pending' ORDER BY i.id DESC LIMIT 500"
             ))
-            .bind(user.organisation_id)
+            .bind(organisation)
             .fetch_all(state.db.pool())
             .await?
         }
-        Role::SupportAgent => {
+        Some(InvitationScope::OrganisationAndFirstAdministrators(organisation)) => {
             sqlx::query_as::<_, InvitationRow>(&format!(
                 "{INVITATION_SELECT} WHERE (i.role = 'vlsc_admin' OR i.organisation_id = $1) \
                  AND i.status = 'pending' ORDER BY i.id DESC LIMIT 500"
             ))
-            .bind(user.organisation_id)
+            .bind(organisation)
             .fetch_all(state.db.pool())
             .await?
         }
-        _ => return Err(AppError::Forbidden(Task::InvitePeople.refusal().into())),
+        None => return Err(AppError::Forbidden(Task::InvitePeople.refusal().into())),
     };
     let now = state.now_unix();
     rows.into_iter().map(|r| pending(r, now)).collect()
@@ -288,7 +278,7 @@ async fn managed(
         .await?
         .filter(|row| may_manage(user, row))
         .ok_or(AppError::NotFound)?;
-    if row.status != "pending" {
+    if row.status != InvitationStatus::Pending.code() {
         return Err(AppError::Conflict(
             "This invitation is no longer pending: it was accepted or withdrawn.".into(),
         ));
@@ -394,7 +384,7 @@ async fn presented(state: &AppState, token: &str) -> Result<Presented, AppError>
             .fetch_optional(state.db.pool())
             .await?;
     Ok(match row {
-        Some(row) if row.status != "pending" => Presented::NotValid,
+        Some(row) if row.status != InvitationStatus::Pending.code() => Presented::NotValid,
         Some(row) if row.expires_at <= state.now_unix() => Presented::Expired(row),
         Some(row) => Presented::Open(row),
         None => Presented::NotValid,
@@ -464,7 +454,7 @@ pub async fn accept(
     if closed.rows_affected() == 0 {
         return Err(AppError::Conflict(NOT_VALID.into()));
     }
-    let user_id = sqlx::query_scalar::<_, i64>(
+    let user_id = sqlx::query_scalar::<_, UserId>(
         "INSERT INTO users (organisation_id, email, display_name, role, password_hash, active, password_changed_at) \
          VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
     )

@@ -16,6 +16,7 @@ use crate::auth::ssr::{
 };
 use crate::auth::CurrentUser;
 use crate::domain::EmailAddress;
+use crate::domain::{OrganisationId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use std::time::Duration;
@@ -28,8 +29,8 @@ pub const EMAILS_PER_HOUR: i64 = 3;
 
 #[derive(sqlx::FromRow)]
 struct Owner {
-    id: i64,
-    organisation_id: i64,
+    id: UserId,
+    organisation_id: OrganisationId,
     organisation_name: String,
     display_name: String,
     email: String,
@@ -80,7 +81,7 @@ async fn send_link(state: &AppState, email: &str) -> Result<(), AppError> {
     .await?;
     if recent >= EMAILS_PER_HOUR {
         tracing::info!(
-            user = owner.id,
+            user = %owner.id,
             "password reset not sent: hourly limit reached"
         );
         return Ok(());

@@ -158,7 +158,7 @@ mod server {
         crate::access::Task::AdministerOrganisation.allows(admin)?;
         let email =
             crate::domain::EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
-        let (id, display_name) = sqlx::query_as::<_, (i64, String)>(
+        let (id, display_name) = sqlx::query_as::<_, (crate::domain::UserId, String)>(
             "SELECT id, display_name FROM users WHERE email = $1 AND organisation_id = $2",
         )
         .bind(email.as_str())

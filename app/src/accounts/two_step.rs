@@ -4,6 +4,7 @@
 //! a step later than the last one used, so no code works twice. Server only.
 
 use crate::db::Tx;
+use crate::domain::UserId;
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -130,7 +131,7 @@ pub fn recovery_hash(user_id: i64, typed: &str) -> String {
 /// was just typed; returns the recovery codes to show once.
 pub async fn enable(
     tx: &mut Tx,
-    user_id: i64,
+    user_id: UserId,
     secret: &str,
     step: i64,
     now: i64,
@@ -154,7 +155,7 @@ pub async fn enable(
             "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
         )
         .bind(user_id)
-        .bind(recovery_hash(user_id, code))
+        .bind(recovery_hash(user_id.0, code))
         .bind(now)
         .execute(&mut **tx)
         .await?;
@@ -163,7 +164,7 @@ pub async fn enable(
 }
 
 /// Turns two-step sign-in off for `user_id` (a reset by an administrator).
-pub async fn disable(tx: &mut Tx, user_id: i64) -> Result<bool, AppError> {
+pub async fn disable(tx: &mut Tx, user_id: UserId) -> Result<bool, AppError> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
@@ -191,7 +192,7 @@ pub enum Proof {
 /// wrong, already used, or from a step not later than the last one used.
 pub async fn prove(
     db: &crate::db::Db,
-    user_id: i64,
+    user_id: UserId,
     typed: &str,
     now: i64,
 ) -> Result<Option<Proof>, AppError> {
@@ -201,7 +202,7 @@ pub async fn prove(
         )
         .bind(now)
         .bind(user_id)
-        .bind(recovery_hash(user_id, typed))
+        .bind(recovery_hash(user_id.0, typed))
         .execute(db.writer())
         .await?
         .rows_affected();

@@ -9,7 +9,7 @@ use super::{Check, Diagnosis};
 use crate::access::visible;
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::format_time as when;
+use crate::domain::{format_time as when, EnrollmentId, OutboxStatus};
 use crate::error::AppError;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -26,7 +26,7 @@ struct Read {
     expired_links: Vec<i64>,
 }
 
-async fn read(db: &Db, enrollment_id: i64, now: i64) -> Result<Read, AppError> {
+async fn read(db: &Db, enrollment_id: EnrollmentId, now: i64) -> Result<Read, AppError> {
     let orders: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT o.order_number, o.usage_start_date, (SELECT COUNT(*) FROM order_lines l \
          JOIN products p ON p.id = l.product_id WHERE l.order_id = o.id AND p.kind <> 'on_premises') \
@@ -115,8 +115,8 @@ async fn read(db: &Db, enrollment_id: i64, now: i64) -> Result<Read, AppError> {
                 .iter()
                 .map(|m| Message {
                     to: m.to_email.clone(),
-                    delivered: m.status == "sent",
-                    failed: m.status == "failed",
+                    delivered: m.status == OutboxStatus::Sent.code(),
+                    failed: m.status == OutboxStatus::Failed.code(),
                 })
                 .collect(),
         },
@@ -145,12 +145,12 @@ fn checks(read: &Read, found: Findings, now: i64) -> Vec<Check> {
     let delivered: Vec<&MessageRow> = read
         .messages
         .iter()
-        .filter(|m| m.status == "sent")
+        .filter(|m| m.status == OutboxStatus::Sent.code())
         .collect();
     let failed: Vec<&MessageRow> = read
         .messages
         .iter()
-        .filter(|m| m.status == "failed")
+        .filter(|m| m.status == OutboxStatus::Failed.code())
         .collect();
     let future = h
         .orders
@@ -159,7 +159,7 @@ fn checks(read: &Read, found: Findings, now: i64) -> Vec<Check> {
     let scheduled = read
         .messages
         .iter()
-        .find(|m| m.status == "queued" && m.not_before > now);
+        .find(|m| m.status == OutboxStatus::Queued.code() && m.not_before > now);
     let recipient = h.osm.as_ref().or(h.ntc.as_ref());
     let admin_of = recipient.and_then(|r| h.administered.get(r));
     vec![

@@ -9,7 +9,7 @@ use super::decision::{
 };
 use super::templates::Template;
 use crate::db::{read_as, Backend, Db, Reading, Tx};
-use crate::domain::ProductKind;
+use crate::domain::{OrderStatus, ProductKind};
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
 use std::collections::{HashMap, HashSet};
@@ -285,7 +285,7 @@ async fn gather(tx: &mut Tx, backend: Backend, queue_ids: &[i64]) -> Result<Batc
         facts.orders.push(OrderFacts {
             order_id: o.order_id,
             enrollment_id: o.enrollment_id,
-            cancelled: o.status == "cancelled",
+            cancelled: o.status == OrderStatus::Cancelled.code(),
             has_online: kinds_of.get(&o.order_id).is_some_and(|k| k.0),
             has_azure: kinds_of.get(&o.order_id).is_some_and(|k| k.1),
             purchase_date: o.purchase_date.clone(),

@@ -3,7 +3,7 @@
 //! Worked out from the rows the diagnoser read; no query here.
 
 use super::TimelineEntry;
-use crate::domain::{format_time as when, EmailAddress};
+use crate::domain::{format_time as when, EmailAddress, OutboxStatus};
 
 /// One outbox message, as the timeline reads it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -79,8 +79,8 @@ pub fn timeline(
                 outcome: "try_failed".into(),
             });
         }
-        match m.status.as_str() {
-            "sent" => {
+        match OutboxStatus::parse(&m.status) {
+            Ok(OutboxStatus::Sent) => {
                 let at = m.sent_at.unwrap_or(m.created_at);
                 timeline.push(TimelineEntry {
                     at: when(at),
@@ -92,7 +92,7 @@ pub fn timeline(
                     outcome: "sent".into(),
                 });
             }
-            "failed" => timeline.push(TimelineEntry {
+            Ok(OutboxStatus::Failed) => timeline.push(TimelineEntry {
                 at: when(m.next_attempt_at),
                 sort: m.next_attempt_at,
                 event: format!(

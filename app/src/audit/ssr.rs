@@ -21,9 +21,9 @@ struct Row {
 
 /// Who did it: the organisation's own people by name and address; others
 /// (partner, support, operations center) by name and role only.
-fn actor(r: &Row, organisation_id: i64) -> String {
+fn actor(r: &Row, organisation_id: crate::domain::OrganisationId) -> String {
     match (&r.actor_name, &r.actor_email) {
-        (Some(name), Some(email)) if r.actor_organisation == Some(organisation_id) => {
+        (Some(name), Some(email)) if r.actor_organisation == Some(organisation_id.0) => {
             format!("{name} <{email}>")
         }
         (Some(name), _) => {
@@ -49,7 +49,7 @@ pub enum Category {
 /// The latest 500 events of one category of one organisation, newest first.
 pub async fn of_organisation(
     db: &Db,
-    organisation_id: i64,
+    organisation_id: crate::domain::OrganisationId,
     category: Category,
 ) -> Result<Vec<AuditEntry>, AppError> {
     let rows = sqlx::query_as::<_, Row>(

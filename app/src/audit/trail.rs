@@ -3,15 +3,16 @@
 //! feature, which all record through it; reading the trail is `audit::ssr`.
 
 use crate::db::Tx;
+use crate::domain::{EnrollmentId, OrganisationId, TicketId, UserId};
 use crate::error::AppError;
 
 /// One thing that happened, to record in the transaction that did it.
 #[derive(Debug, Clone, Default)]
 pub struct Event<'a> {
     /// The customer organisation the event concerns, if any.
-    pub organisation_id: Option<i64>,
-    pub enrollment_id: Option<i64>,
-    pub actor_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
+    pub enrollment_id: Option<EnrollmentId>,
+    pub actor_id: Option<UserId>,
     pub action: &'a str,
     pub subject: String,
     pub before: Option<String>,
@@ -19,7 +20,7 @@ pub struct Event<'a> {
     pub reason: Option<String>,
     pub at: i64,
     /// The support ticket the event was done for, if any.
-    pub ticket_id: Option<i64>,
+    pub ticket_id: Option<TicketId>,
     /// A security event (sign-in, invitation, password, session) rather than a change.
     pub security: bool,
 }

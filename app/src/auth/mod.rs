@@ -10,7 +10,7 @@ pub mod ssr;
 
 pub use pages::{SignInPage, SignOutButton};
 
-use crate::domain::Role;
+use crate::domain::{OrganisationId, Role, UserId};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 /// The signed-in portal user, as pages see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: Role,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub organisation_name: String,
     /// Whether this portal delivers email to the demo mailbox (no SMTP server).
     pub demo_mailbox: bool,

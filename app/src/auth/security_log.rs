@@ -6,14 +6,15 @@
 
 use crate::audit::trail::{record, Event};
 use crate::db::Tx;
+use crate::domain::{OrganisationId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// The person an event is about.
 #[derive(Debug, Clone)]
 pub struct Person {
-    pub id: i64,
-    pub organisation_id: i64,
+    pub id: UserId,
+    pub organisation_id: OrganisationId,
     pub display_name: String,
     pub email: String,
 }
@@ -75,7 +76,7 @@ impl Action {
 pub async fn log(
     tx: &mut Tx,
     person: &Person,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     action: Action,
     reason: Option<String>,
     at: i64,

@@ -5,7 +5,7 @@
 
 use super::SignedInSession;
 use crate::db::{Db, Tx};
-use crate::domain::format_time;
+use crate::domain::{format_time, UserId};
 use crate::error::AppError;
 
 /// Why sessions were ended, as the user's list and the audit trail say it.
@@ -78,7 +78,7 @@ pub fn browser_name(agent: &str) -> String {
 }
 
 /// Records a new sign-in of `user_id`; returns the row's id.
-pub async fn start(db: &Db, user_id: i64, now: i64) -> Result<i64, AppError> {
+pub async fn start(db: &Db, user_id: UserId, now: i64) -> Result<i64, AppError> {
     let (address, browser) = request_origin();
     Ok(sqlx::query_scalar::<_, i64>(
         "INSERT INTO user_sessions (user_id, started_at, last_active_at, address, browser) \
@@ -107,7 +107,7 @@ pub async fn touch(db: &Db, id: i64, last_active_at: i64, now: i64) -> Result<()
 /// Ends every session of `user_id` but `keep`; returns how many ended.
 pub async fn end_all_but(
     tx: &mut Tx,
-    user_id: i64,
+    user_id: UserId,
     keep: Option<i64>,
     reason: EndReason,
     now: i64,
@@ -128,7 +128,7 @@ pub async fn end_all_but(
 /// Ends one session of `user_id`; false when it was not theirs or had ended.
 pub async fn end_one(
     tx: &mut Tx,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     reason: EndReason,
     now: i64,
@@ -150,7 +150,7 @@ pub async fn end_one(
 /// The user's sessions still signed in, newest first; `current` is marked.
 pub async fn signed_in_sessions(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     current: i64,
     live_since: i64,
 ) -> Result<Vec<SignedInSession>, AppError> {

@@ -2,7 +2,7 @@
 
 use super::{safe_next_path, CurrentUser};
 use crate::auth::security_log::{log_now, Action};
-use crate::domain::{EmailAddress, Role};
+use crate::domain::{EmailAddress, OrganisationId, Role, UserId};
 use crate::error::AppError;
 use crate::state::{app_state, AppState};
 use argon2::password_hash::{
@@ -124,11 +124,11 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
-    id: i64,
+    id: UserId,
     email: String,
     display_name: String,
     role: String,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     organisation_name: String,
     password_hash: String,
     totp_enabled_at: Option<i64>,
@@ -137,7 +137,7 @@ pub(crate) struct UserRow {
 impl UserRow {
     fn into_current_user(self, demo_mailbox: bool) -> Result<CurrentUser, AppError> {
         let role = Role::parse(&self.role).map_err(|e| {
-            tracing::error!(error = %e, user = self.id, "bad role in database");
+            tracing::error!(error = %e, user = %self.id, "bad role in database");
             AppError::Internal
         })?;
         Ok(CurrentUser {
@@ -447,7 +447,7 @@ pub enum PendingStage {
 /// A sign-in that passed the password and waits for its second step.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingSignIn {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub stage: PendingStage,
     pub since: i64,
     /// Where to go once signed in.
@@ -456,7 +456,7 @@ pub struct PendingSignIn {
 
 async fn begin_pending(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     stage: PendingStage,
     next: String,
 ) -> Result<(), AppError> {

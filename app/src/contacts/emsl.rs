@@ -7,21 +7,21 @@
 
 use super::ContactDetails;
 use crate::db::Tx;
-use crate::domain::{ContactType, DownstreamSystem};
+use crate::domain::{ChangeId, ContactType, DownstreamSystem, EnrollmentId, TicketId};
 use crate::error::AppError;
 
 /// One contact's change in eMSL, and where it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct EmslWrite<'a> {
-    pub enrollment_id: i64,
+    pub enrollment_id: EnrollmentId,
     pub contact_type: ContactType,
     pub details: &'a ContactDetails,
     /// The version the change was made against (0: the contact did not exist).
     pub base_version: i64,
     /// The change request it applies, if any.
-    pub change_id: Option<i64>,
+    pub change_id: Option<ChangeId>,
     /// The support ticket it was done for, if any.
-    pub ticket_id: Option<i64>,
+    pub ticket_id: Option<TicketId>,
     /// When the downstream systems are due to show it.
     pub due_at: i64,
 }
@@ -98,7 +98,7 @@ pub async fn write_contact(
 /// One system's copy of one contact.
 #[derive(Debug, Clone, Copy)]
 pub struct CopyWrite<'a> {
-    pub enrollment_id: i64,
+    pub enrollment_id: EnrollmentId,
     pub contact_type: &'a str,
     pub system: DownstreamSystem,
     pub details: &'a ContactDetails,

@@ -10,7 +10,7 @@ use super::emsl::{write_copy, CopyWrite, Over};
 use super::lifecycle::{ChangeEvent, ChangeStatus};
 use super::ContactDetails;
 use crate::db::Db;
-use crate::domain::DownstreamSystem;
+use crate::domain::{ChangeId, DownstreamSystem, EnrollmentId};
 use crate::error::AppError;
 
 /// How many jobs are applied at once.
@@ -20,8 +20,8 @@ const CONCURRENT_JOBS: usize = 8;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
     pub id: i64,
-    pub change_id: Option<i64>,
-    pub enrollment_id: i64,
+    pub change_id: Option<ChangeId>,
+    pub enrollment_id: EnrollmentId,
     pub contact_type: String,
     pub system: String,
     pub version: i64,

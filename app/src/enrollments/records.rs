@@ -4,7 +4,7 @@
 use crate::contacts::emsl::{write_copy, CopyWrite, Over};
 use crate::contacts::ContactDetails;
 use crate::db::Db;
-use crate::domain::{format_date, ContactType, DownstreamSystem, EmailAddress};
+use crate::domain::{format_date, ContactType, DownstreamSystem, EmailAddress, EnrollmentId};
 use crate::error::AppError;
 use time::Date;
 
@@ -78,7 +78,7 @@ pub async fn ensure_contact(
     let details = ContactDetails { name, email, phone };
     for system in DownstreamSystem::ALL {
         let copy = CopyWrite {
-            enrollment_id,
+            enrollment_id: EnrollmentId(enrollment_id),
             contact_type: contact_type.code(),
             system,
             details: &details,

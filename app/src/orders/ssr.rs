@@ -5,7 +5,7 @@ use super::ORDER_FORM_LINES;
 use crate::access::VisibleEnrollment;
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{format_date, parse_date, ProductKind, Quantity};
+use crate::domain::{format_date, parse_date, ProductKind, Quantity, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use time::Date;
@@ -78,7 +78,7 @@ pub struct NewOrder<'a> {
     pub purchase_date: Date,
     pub usage_start_date: Date,
     pub lines: Vec<(CatalogueProduct, Quantity)>,
-    pub placed_by: Option<i64>,
+    pub placed_by: Option<UserId>,
     pub placed_at: i64,
     /// The form's key: a second submission with the same key records nothing.
     pub request_key: &'a str,

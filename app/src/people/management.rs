@@ -7,6 +7,7 @@
 use crate::access::{visible, Task};
 use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
+use crate::domain::UserId;
 use crate::domain::{EmailAddress, Role};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,9 +20,9 @@ async fn member(
     state: &AppState,
     admin: &CurrentUser,
     email: &str,
-) -> Result<(i64, String, Role, bool), AppError> {
+) -> Result<(UserId, String, Role, bool), AppError> {
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
-    let (id, name, role, active) = sqlx::query_as::<_, (i64, String, String, i64)>(
+    let (id, name, role, active) = sqlx::query_as::<_, (UserId, String, String, i64)>(
         "SELECT id, display_name, role, active FROM users WHERE email = $1 AND organisation_id = $2",
     )
     .bind(email.as_str())

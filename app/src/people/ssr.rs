@@ -97,7 +97,7 @@ pub async fn deactivate_user(db: &Db, user_id: i64) -> Result<(), AppError> {
 
 #[derive(sqlx::FromRow)]
 struct PersonRow {
-    id: i64,
+    id: crate::domain::UserId,
     display_name: String,
     email: String,
     role: String,
@@ -135,7 +135,7 @@ pub async fn people_of(
                 })?,
                 reservation_enrollments: permissions
                     .iter()
-                    .filter(|(user_id, _)| *user_id == r.id)
+                    .filter(|(user_id, _)| *user_id == r.id.0)
                     .map(|(_, number)| number.clone())
                     .collect(),
                 is_you: r.id == viewer.id,
@@ -166,7 +166,7 @@ fn summaries(rows: Vec<OrganisationRow>) -> Vec<super::OrganisationSummary> {
 /// The customers a partner serves.
 pub async fn customers_of_partner(
     db: &Db,
-    partner_id: i64,
+    partner_id: crate::domain::OrganisationId,
 ) -> Result<Vec<super::OrganisationSummary>, AppError> {
     let rows = sqlx::query_as::<_, OrganisationRow>(
         "SELECT o.id, o.name FROM organisations o \

@@ -5,7 +5,7 @@ use super::{ReservationList, ReservationRow};
 use crate::access::{self, visible, Scope};
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{parse_date, parse_reservation_start, Quantity};
+use crate::domain::{parse_date, parse_reservation_start, OrderStatus, Quantity};
 use crate::error::AppError;
 use crate::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use crate::state::AppState;
@@ -78,7 +78,7 @@ pub async fn cancel(
             .ok_or(AppError::NotFound)?;
     let enrollment = visible(&state.db, user, &enrollment_number).await?;
     access::records::reserve(&state.db, user, &enrollment).await?;
-    if status == "cancelled" {
+    if status == OrderStatus::Cancelled.code() {
         return Ok(());
     }
     let usage_start =

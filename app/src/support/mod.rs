@@ -196,7 +196,7 @@ pub struct ReplicationIssue {
 /// Ends a console action on its ticket's page.
 #[cfg(feature = "ssr")]
 fn go_to_ticket(worked: actions::Worked) -> Result<i64, AppError> {
-    let id = worked.ticket();
+    let id = worked.ticket().0;
     crate::response::redirect(&format!("/support/tickets/{id}"))?;
     Ok(id)
 }
@@ -254,7 +254,9 @@ pub async fn resend_activation(
 pub async fn send_for_ticket(ticket: String) -> Result<i64, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
         let ticket = AppError::parse_number("ticket", &ticket)?;
-        go_to_ticket(actions::send_for_ticket(&state, &user, ticket).await?)
+        go_to_ticket(
+            actions::send_for_ticket(&state, &user, crate::domain::TicketId(ticket)).await?,
+        )
     })
     .await
 }

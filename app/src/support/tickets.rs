@@ -8,7 +8,7 @@ use crate::audit::AuditEntry;
 use crate::auth::CurrentUser;
 use crate::contacts::{Hop, HopState};
 use crate::db::{Db, Tx};
-use crate::domain::{format_time, DownstreamSystem};
+use crate::domain::{format_time, DownstreamSystem, TicketId, UserId};
 use crate::error::AppError;
 
 /// Checks the "asked by" field: who brought the request to support.
@@ -19,8 +19,12 @@ pub fn asked_by(input: &str) -> Result<String, AppError> {
 
 /// The ticket a form with this key already opened, if any: submitting the
 /// same form again answers with it and does nothing more.
-pub async fn opened_by_form(db: &Db, key: &str, kind: TicketKind) -> Result<Option<i64>, AppError> {
-    let found = sqlx::query_as::<_, (i64, String)>(
+pub async fn opened_by_form(
+    db: &Db,
+    key: &str,
+    kind: TicketKind,
+) -> Result<Option<TicketId>, AppError> {
+    let found = sqlx::query_as::<_, (TicketId, String)>(
         "SELECT id, kind FROM support_tickets WHERE request_key = $1",
     )
     .bind(key)
@@ -41,10 +45,10 @@ pub async fn opened_by_form(db: &Db, key: &str, kind: TicketKind) -> Result<Opti
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opened {
     /// A new ticket, opened now.
-    New(i64),
+    New(TicketId),
     /// The ticket a resubmission of the same form already opened: nothing
     /// more is to be done.
-    Existing(i64),
+    Existing(TicketId),
 }
 
 /// Opens a ticket in the caller's transaction.
@@ -53,11 +57,11 @@ pub async fn open(
     kind: TicketKind,
     enrollment: &VisibleEnrollment,
     asked_by: &str,
-    opened_by: i64,
+    opened_by: UserId,
     key: &str,
     now: i64,
 ) -> Result<Opened, AppError> {
-    let id = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, TicketId>(
         "INSERT INTO support_tickets (kind, enrollment_id, customer_id, status, opened_at, asked_by, opened_by, request_key) \
          VALUES ($1, $2, $3, $8, $4, $5, $6, $7) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
@@ -74,10 +78,12 @@ pub async fn open(
     match id {
         Some(id) => Ok(Opened::New(id)),
         None => Ok(Opened::Existing(
-            sqlx::query_scalar::<_, i64>("SELECT id FROM support_tickets WHERE request_key = $1")
-                .bind(key)
-                .fetch_one(&mut **tx)
-                .await?,
+            sqlx::query_scalar::<_, TicketId>(
+                "SELECT id FROM support_tickets WHERE request_key = $1",
+            )
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?,
         )),
     }
 }
@@ -85,8 +91,8 @@ pub async fn open(
 /// Records one action taken on a ticket.
 pub async fn log(
     tx: &mut Tx,
-    ticket_id: i64,
-    actor_id: i64,
+    ticket_id: TicketId,
+    actor_id: UserId,
     action: &str,
     detail: &str,
     now: i64,
@@ -105,7 +111,7 @@ pub async fn log(
 /// Closes a ticket as done or refused, with its outcome, unless already closed.
 pub async fn close(
     tx: &mut Tx,
-    ticket_id: i64,
+    ticket_id: TicketId,
     status: TicketStatus,
     outcome: &str,
     now: i64,
@@ -176,7 +182,7 @@ pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<TicketSummary>, App
         "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) \
          ORDER BY CASE WHEN t.status = $2 THEN 0 ELSE 1 END, t.id DESC LIMIT 200"
     ))
-    .bind(org.unwrap_or(0))
+    .bind(org.map_or(0, |o| o.0))
     .bind(TicketStatus::Open.code())
     .fetch_all(db.pool())
     .await?;
@@ -195,7 +201,7 @@ pub async fn detail(
     let row = sqlx::query_as::<_, Row>(&format!(
         "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) AND t.id = $2"
     ))
-    .bind(org.unwrap_or(0))
+    .bind(org.map_or(0, |o| o.0))
     .bind(id)
     .fetch_optional(db.pool())
     .await?

@@ -83,7 +83,7 @@ pub(crate) async fn setup(backend: Backend) -> (TestApp, Fixture) {
     let f = fixture(&app).await;
     ensure_contact(
         &app.db,
-        f.own.id,
+        f.own.id.0,
         ContactType::Notices,
         "Nico",
         "ntc@contoso.example",
@@ -172,7 +172,7 @@ async fn r11d_an_associated_enrollment_joins_its_account_without_email(backend: 
     )
     .await
     .unwrap();
-    associate_account(&app.db, f.own.id, account, 0)
+    associate_account(&app.db, f.own.id.0, account, 0)
         .await
         .unwrap();
     order(&app, &f.own, &["M365-E3"], 0, "joined").await;
@@ -463,10 +463,10 @@ async fn two_workers_send_each_message_once(backend: Backend) {
         .await
         .unwrap();
         let e = VisibleEnrollment {
-            id,
+            id: app::domain::EnrollmentId(id),
             number,
-            customer_id: app.customer_id,
-            partner_id: f.partner,
+            customer_id: app::domain::OrganisationId(app.customer_id),
+            partner_id: app::domain::OrganisationId(f.partner),
         };
         order(&app, &e, &["M365-E3"], 0, &format!("w{i}")).await;
     }

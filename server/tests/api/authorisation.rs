@@ -632,7 +632,7 @@ async fn ok_text(response: reqwest::Response, what: &str) -> String {
 pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
     ensure_contact(
         &app.db,
-        f.other.id,
+        f.other.id.0,
         ContactType::OnlineServicesManager,
         "Nina",
         "nina.osm@northwind.example",
@@ -640,13 +640,17 @@ pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
     )
     .await
     .unwrap();
-    app.create_user_in(f.own.customer_id, SPARE_OWN, Role::OnlineAdministrator)
+    app.create_user_in(f.own.customer_id.0, SPARE_OWN, Role::OnlineAdministrator)
         .await;
-    app.create_user_in(f.other.customer_id, OTHER_ADMIN, Role::VlscAdministrator)
+    app.create_user_in(f.other.customer_id.0, OTHER_ADMIN, Role::VlscAdministrator)
         .await;
-    app.create_user_in(f.other.customer_id, OTHER_OSM, Role::OnlineServicesManager)
-        .await;
-    app.create_user_in(f.other.partner_id, OTHER_PARTNER_USER, Role::PartnerUser)
+    app.create_user_in(
+        f.other.customer_id.0,
+        OTHER_OSM,
+        Role::OnlineServicesManager,
+    )
+    .await;
+    app.create_user_in(f.other.partner_id.0, OTHER_PARTNER_USER, Role::PartnerUser)
         .await;
 
     order(app, &f.own, &["M365-E3"], 0, "matrix-own").await;
@@ -670,7 +674,7 @@ pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
         .await
         .unwrap();
     for enrollment in [&f.own, &f.other] {
-        associate_account(&app.db, enrollment.id, from, 0)
+        associate_account(&app.db, enrollment.id.0, from, 0)
             .await
             .unwrap();
     }
@@ -742,7 +746,7 @@ pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
     let today = app.clock.now_date();
     Ctx {
         invitation: invitation.try_into().unwrap(),
-        other_organisation: f.other.customer_id,
+        other_organisation: f.other.customer_id.0,
         today: format_date(today),
         in_30_days: format_date(today + Duration::days(30)),
         token,

@@ -643,14 +643,14 @@ async fn only_roc_operators_decide_and_other_organisations_see_nothing(backend: 
     // Another customer and its partner see neither the change nor the contacts.
     let northwind = app
         .create_user_in(
-            f.other.customer_id,
+            f.other.customer_id.0,
             "admin@northwind.example",
             app::domain::Role::VlscAdministrator,
         )
         .await;
     let litware = app
         .create_user_in(
-            f.other.partner_id,
+            f.other.partner_id.0,
             "lee@litware.example",
             app::domain::Role::PartnerUser,
         )

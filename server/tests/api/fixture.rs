@@ -4,6 +4,7 @@
 use crate::helpers::TestApp;
 use app::access::VisibleEnrollment;
 use app::domain::{ContactType, OrganisationKind, Quantity, Role};
+use app::domain::{EnrollmentId, OrganisationId};
 use app::enrollments::records::{
     ensure_contact, ensure_enrollment, grant_reservation_permission, NewEnrollment,
 };
@@ -105,16 +106,16 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     }
     Fixture {
         own: VisibleEnrollment {
-            id: own_id,
+            id: EnrollmentId(own_id),
             number: OWN.into(),
-            customer_id: app.customer_id,
-            partner_id: partner,
+            customer_id: OrganisationId(app.customer_id),
+            partner_id: OrganisationId(partner),
         },
         other: VisibleEnrollment {
-            id: other_id,
+            id: EnrollmentId(other_id),
             number: OTHER.into(),
-            customer_id: other_customer,
-            partner_id: other_partner,
+            customer_id: OrganisationId(other_customer),
+            partner_id: OrganisationId(other_partner),
         },
         partner,
     }

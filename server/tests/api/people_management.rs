@@ -297,7 +297,7 @@ async fn only_the_vlsc_administrator_manages_people(backend: Backend) {
         );
     }
     app.create_user_in(
-        f.other.customer_id,
+        f.other.customer_id.0,
         "ola@northwind.example",
         app::domain::Role::OnlineAdministrator,
     )

@@ -343,7 +343,7 @@ async fn r10_a_remap_moves_the_licenses_and_later_orders_follow(backend: Backend
     )
     .await
     .unwrap();
-    associate_account(&app.db, f.own.id, wrong, 0)
+    associate_account(&app.db, f.own.id.0, wrong, 0)
         .await
         .unwrap();
     let support = app.signed_in(SUPPORT).await;
@@ -639,7 +639,7 @@ async fn only_support_agents_reach_the_console(backend: Backend) {
         StatusCode::FORBIDDEN
     );
     app.create_user_in(
-        f.other.customer_id,
+        f.other.customer_id.0,
         "admin@northwind.example",
         app::domain::Role::VlscAdministrator,
     )

@@ -7,6 +7,7 @@ use crate::audit::trail::{record, Event};
 use crate::contacts::emsl::{write_contact, EmslWrite};
 use crate::contacts::lifecycle::ChangeStatus;
 use crate::db::Tx;
+use crate::domain::{ChangeId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -17,8 +18,8 @@ use crate::state::AppState;
 pub(super) async fn apply_to_emsl(
     tx: &mut Tx,
     state: &AppState,
-    change_id: i64,
-    actor_id: i64,
+    change_id: ChangeId,
+    actor_id: UserId,
 ) -> Result<(), AppError> {
     let change = sqlx::query_as::<_, ChangeRow>(&format!("{CHANGE_SELECT} WHERE c.id = $1"))
         .bind(change_id)

@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::contacts::lifecycle::ChangeStatus;
 use crate::contacts::ChangeSummary;
 use crate::db::Db;
-use crate::domain::{format_time, ContactType};
+use crate::domain::{format_time, ContactType, EnrollmentId};
 use crate::error::AppError;
 
 #[derive(sqlx::FromRow)]
@@ -68,7 +68,10 @@ pub async fn list(
 }
 
 /// The changes of one enrollment still on their way (for its page).
-pub async fn in_flight(db: &Db, enrollment_id: i64) -> Result<Vec<ChangeSummary>, AppError> {
+pub async fn in_flight(
+    db: &Db,
+    enrollment_id: EnrollmentId,
+) -> Result<Vec<ChangeSummary>, AppError> {
     let rows = sqlx::query_as::<_, SummaryRow>(
         "SELECT c.reference, e.enrollment_number, c.contact_type, c.new_name, c.status, c.submitted_at \
          FROM contact_changes c JOIN enrollments e ON e.id = c.enrollment_id \

@@ -18,16 +18,16 @@ pub use track::tracker;
 use super::lifecycle::ChangeStatus;
 use super::ContactDetails;
 use crate::db::Tx;
-use crate::domain::ContactType;
+use crate::domain::{ChangeId, ContactType, EnrollmentId, OrganisationId, UserId};
 use crate::error::AppError;
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ChangeRow {
-    id: i64,
+    id: ChangeId,
     reference: String,
-    enrollment_id: i64,
+    enrollment_id: EnrollmentId,
     enrollment_number: String,
-    customer_id: i64,
+    customer_id: OrganisationId,
     contact_type: String,
     route: String,
     status: String,
@@ -53,7 +53,7 @@ pub(super) struct ChangeRow {
     decision_comment: Option<String>,
     applied_at: Option<i64>,
     completed_at: Option<i64>,
-    submitted_by: i64,
+    submitted_by: UserId,
 }
 
 pub(super) const CHANGE_SELECT: &str = "SELECT c.id, c.reference, c.enrollment_id, e.enrollment_number, c.customer_id, \
@@ -100,7 +100,7 @@ impl ChangeRow {
 /// The eMSL record of one contact: its details and version.
 pub(super) async fn current_contact(
     tx: &mut Tx,
-    enrollment_id: i64,
+    enrollment_id: EnrollmentId,
     contact_type: &str,
 ) -> Result<Option<(ContactDetails, i64)>, AppError> {
     Ok(sqlx::query_as::<_, (String, String, String, i64)>(

@@ -10,6 +10,7 @@ use crate::contacts::lifecycle::ChangeStatus;
 use crate::contacts::routing::{route, Route};
 use crate::contacts::{BillingDetails, ContactDetails};
 use crate::domain::{required_text, ContactType, EmailAddress, PersonName, PhoneNumber};
+use crate::domain::{ChangeId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -188,7 +189,7 @@ pub async fn submit(
         purchase_order: String::new(),
     });
     let status = ChangeStatus::submitted(v.route).code();
-    let id = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, ChangeId>(
         "INSERT INTO contact_changes (reference, enrollment_id, customer_id, partner_id, contact_type, route, \
          status, new_name, new_email, new_phone, old_name, old_email, old_phone, reason, billing_address, \
          billing_city, billing_postal_code, billing_country, purchase_order, resend_activation, base_version, \
@@ -283,7 +284,7 @@ async fn twin_or(
 async fn by_request_key<'e, E>(
     executor: E,
     key: &str,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<String>, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,

@@ -8,14 +8,14 @@ use crate::contacts::lifecycle::ChangeStatus;
 use crate::contacts::progress::{hops, ChangeFacts, SystemFacts};
 use crate::contacts::{BillingDetails, ChangeTracker, ContactDetails};
 use crate::db::Db;
-use crate::domain::DownstreamSystem;
+use crate::domain::{DownstreamSystem, EnrollmentId};
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// What a system shows for one contact, and at which version.
 async fn copy_of(
     db: &Db,
-    enrollment_id: i64,
+    enrollment_id: EnrollmentId,
     contact_type: &str,
     system: DownstreamSystem,
 ) -> Result<Option<(ContactDetails, i64)>, AppError> {

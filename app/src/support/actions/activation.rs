@@ -5,7 +5,8 @@ use super::OnTicket;
 use crate::activation::outbox;
 use crate::audit::trail::record;
 use crate::db::Tx;
-use crate::domain::{format_time, Template};
+use crate::domain::TicketId;
+use crate::domain::{format_time, EnrollmentId, Template};
 use crate::error::AppError;
 use crate::support::tickets;
 
@@ -21,7 +22,7 @@ pub(super) struct Activation {
 
 pub(super) async fn ols_activation(
     tx: &mut Tx,
-    enrollment_id: i64,
+    enrollment_id: EnrollmentId,
 ) -> Result<Option<Activation>, AppError> {
     Ok(sqlx::query_as::<_, Activation>(
         "SELECT a.id, a.recipient_email, a.expires_at, a.used_at, a.link_version, o.domain AS account_domain \
@@ -55,7 +56,7 @@ pub(super) fn resend_refusal(activation: Option<&Activation>, now: i64) -> Optio
 /// The activation whose email may be sent again, or the reason it may not.
 pub(super) async fn resendable(
     tx: &mut Tx,
-    enrollment_id: i64,
+    enrollment_id: EnrollmentId,
     now: i64,
 ) -> Result<Result<Activation, String>, AppError> {
     let activation = ols_activation(tx, enrollment_id).await?;
@@ -71,7 +72,7 @@ pub(super) async fn resendable(
 /// Queues the activation email again, with a link to the same activation, to `to`.
 pub(super) async fn queue_again(
     tx: &mut Tx,
-    enrollment: i64,
+    enrollment: EnrollmentId,
     activation: &Activation,
     to: &str,
     now: i64,
@@ -83,7 +84,7 @@ pub(super) async fn queue_again(
             .execute(&mut **tx)
             .await?;
     }
-    outbox::enqueue(tx, activation.id, enrollment, to, Template::Ols, now, now).await?;
+    outbox::enqueue(tx, activation.id, enrollment.0, to, Template::Ols, now, now).await?;
     Ok(())
 }
 
@@ -92,7 +93,7 @@ pub(super) async fn queue_again(
 pub(super) async fn resend_on_ticket(
     tx: &mut Tx,
     on: &OnTicket<'_>,
-    ticket: i64,
+    ticket: TicketId,
     activation: &Activation,
     to: &str,
     detail: &str,

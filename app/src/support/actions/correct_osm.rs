@@ -9,6 +9,7 @@ use crate::auth::CurrentUser;
 use crate::contacts::emsl::{write_contact, EmslWrite};
 use crate::contacts::ContactDetails;
 use crate::db::Tx;
+use crate::domain::TicketId;
 use crate::domain::{ContactType, EmailAddress};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -92,7 +93,7 @@ impl TicketWork for CorrectOsm<'_> {
         &self,
         tx: &mut Tx,
         on: &OnTicket<'_>,
-        ticket: i64,
+        ticket: TicketId,
         c: Correction,
     ) -> Result<String, AppError> {
         let now = on.at();

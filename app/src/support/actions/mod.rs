@@ -27,6 +27,7 @@ use crate::access::{visible, Task, VisibleEnrollment};
 use crate::audit::trail::Event;
 use crate::auth::CurrentUser;
 use crate::db::Tx;
+use crate::domain::TicketId;
 use crate::error::AppError;
 use crate::state::AppState;
 use time::OffsetDateTime;
@@ -36,14 +37,14 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Worked {
     /// The action was done now, on this ticket.
-    Now(i64),
+    Now(TicketId),
     /// The same form (or the same ticket) was already worked; nothing more was done.
-    Before(i64),
+    Before(TicketId),
 }
 
 impl Worked {
     /// The ticket, either way.
-    pub fn ticket(self) -> i64 {
+    pub fn ticket(self) -> TicketId {
         match self {
             Worked::Now(id) | Worked::Before(id) => id,
         }
@@ -72,7 +73,7 @@ impl OnTicket<'_> {
     }
 
     /// The audit entry of an action on `ticket`.
-    fn audit<'e>(&self, ticket: i64, action: &'e str) -> Event<'e> {
+    fn audit<'e>(&self, ticket: TicketId, action: &'e str) -> Event<'e> {
         Event {
             organisation_id: Some(self.enrollment.customer_id),
             enrollment_id: Some(self.enrollment.id),
@@ -101,7 +102,7 @@ pub(super) trait TicketWork {
         &self,
         tx: &mut Tx,
         on: &OnTicket<'_>,
-        ticket: i64,
+        ticket: TicketId,
         checked: Self::Checked,
     ) -> Result<String, AppError>;
 }

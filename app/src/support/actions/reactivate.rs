@@ -7,6 +7,7 @@ use crate::activation::outbox;
 use crate::audit::trail::record;
 use crate::auth::CurrentUser;
 use crate::db::Tx;
+use crate::domain::TicketId;
 use crate::domain::{add_months, format_date, format_time, Template};
 use crate::error::AppError;
 use crate::keys::link;
@@ -40,7 +41,7 @@ impl TicketWork for Reactivate {
         &self,
         tx: &mut Tx,
         on: &OnTicket<'_>,
-        ticket: i64,
+        ticket: TicketId,
         activation: Activation,
     ) -> Result<String, AppError> {
         let now = on.at();
@@ -70,7 +71,7 @@ impl TicketWork for Reactivate {
         outbox::enqueue(
             tx,
             activation.id,
-            on.enrollment.id,
+            on.enrollment.id.0,
             &activation.recipient_email,
             Template::Ols,
             now,

@@ -6,6 +6,7 @@ use crate::access::{Task, VisibleEnrollment};
 use crate::audit::trail::record;
 use crate::auth::CurrentUser;
 use crate::domain::parse_account_domain;
+use crate::domain::TicketId;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::{tickets, RemapPreview, TicketKind};
@@ -82,14 +83,14 @@ impl TicketWork for Remap<'_> {
     const KIND: TicketKind = TicketKind::Remap;
 
     async fn check(&self, tx: &mut crate::db::Tx, on: &OnTicket<'_>) -> Result<Move, AppError> {
-        remap_facts(&mut **tx, &on.enrollment, self.domain).await
+        remap_facts(tx, &on.enrollment, self.domain).await
     }
 
     async fn act(
         &self,
         tx: &mut crate::db::Tx,
         on: &OnTicket<'_>,
-        ticket: i64,
+        ticket: TicketId,
         m: Move,
     ) -> Result<String, AppError> {
         let now = on.at();

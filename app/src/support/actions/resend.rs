@@ -6,6 +6,7 @@ use super::{work, ConsoleForm, OnTicket, TicketWork, Worked};
 use crate::access::{visible, Task};
 use crate::auth::CurrentUser;
 use crate::db::Tx;
+use crate::domain::{EnrollmentId, TicketId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::tickets;
@@ -27,7 +28,7 @@ impl TicketWork for Resend {
         &self,
         tx: &mut Tx,
         on: &OnTicket<'_>,
-        ticket: i64,
+        ticket: TicketId,
         activation: Activation,
     ) -> Result<String, AppError> {
         let to = activation.recipient_email.clone();
@@ -46,7 +47,10 @@ pub async fn resend(
     work(state, user, form, Resend).await
 }
 
-async fn current_recipient(tx: &mut Tx, enrollment_id: i64) -> Result<Option<String>, AppError> {
+async fn current_recipient(
+    tx: &mut Tx,
+    enrollment_id: EnrollmentId,
+) -> Result<Option<String>, AppError> {
     Ok(sqlx::query_scalar::<_, String>(
         "SELECT email FROM enrollment_contacts WHERE enrollment_id = $1 AND contact_type IN ('osm', 'ntc') \
          ORDER BY CASE contact_type WHEN 'osm' THEN 0 ELSE 1 END LIMIT 1",
@@ -62,7 +66,7 @@ async fn current_recipient(tx: &mut Tx, enrollment_id: i64) -> Result<Option<Str
 pub async fn send_for_ticket(
     state: &AppState,
     user: &CurrentUser,
-    ticket: i64,
+    ticket: TicketId,
 ) -> Result<Worked, AppError> {
     Task::Support.allows(user)?;
     let mut tx = state.db.begin().await?;
