@@ -108,18 +108,7 @@ mod tests {
         partner_id: OrganisationId(20),
     };
 
-    fn user(role: Role, organisation_id: i64) -> CurrentUser {
-        let organisation_id = OrganisationId(organisation_id);
-        CurrentUser {
-            id: crate::domain::UserId(1),
-            email: "someone@example.com".into(),
-            display_name: "Someone".into(),
-            role,
-            organisation_id,
-            organisation_name: "Org".into(),
-            demo_mailbox: false,
-        }
-    }
+    use crate::access::someone as user;
 
     #[test]
     fn r3_only_administrators_olas_and_permitted_osms_may_reserve() {

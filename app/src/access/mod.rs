@@ -67,3 +67,17 @@ where
         .await,
     )
 }
+
+/// A signed-in user of `role` in organisation `organisation_id`, for tests.
+#[cfg(test)]
+pub(crate) fn someone(role: crate::domain::Role, organisation_id: i64) -> CurrentUser {
+    CurrentUser {
+        id: crate::domain::UserId(1),
+        email: "someone@example.com".into(),
+        display_name: "Someone".into(),
+        role,
+        organisation_id: crate::domain::OrganisationId(organisation_id),
+        organisation_name: "Org".into(),
+        demo_mailbox: false,
+    }
+}

@@ -91,18 +91,7 @@ impl ContactView {
 mod tests {
     use super::*;
 
-    fn user(role: Role, organisation_id: i64) -> CurrentUser {
-        let organisation_id = OrganisationId(organisation_id);
-        CurrentUser {
-            id: crate::domain::UserId(1),
-            email: "someone@example.com".into(),
-            display_name: "Someone".into(),
-            role,
-            organisation_id,
-            organisation_name: "Org".into(),
-            demo_mailbox: false,
-        }
-    }
+    use crate::access::someone as user;
 
     #[test]
     fn every_organisation_sees_only_its_own_enrollments() {
