@@ -1,7 +1,7 @@
 //! Which rows a user's queries read, and which copy of the contacts they see.
 
 use crate::auth::CurrentUser;
-use crate::domain::{OrganisationId, Role};
+use crate::domain::{DownstreamSystem, OrganisationId, Role};
 
 /// What part of the data a user sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,13 +77,19 @@ impl ContactView {
         }
     }
 
+    /// The downstream system whose copy the viewer reads; `None`: eMSL's
+    /// master record itself.
+    pub fn copy(self) -> Option<DownstreamSystem> {
+        match self {
+            ContactView::Vlsc => Some(DownstreamSystem::Vlsc),
+            ContactView::Explore => Some(DownstreamSystem::Explore),
+            ContactView::Emsl => None,
+        }
+    }
+
     /// The system's name as pages show it.
     pub fn source(self) -> &'static str {
-        match self {
-            ContactView::Vlsc => "VLSC",
-            ContactView::Explore => "explore.ms",
-            ContactView::Emsl => "eMSL",
-        }
+        self.copy().map_or("eMSL", DownstreamSystem::name)
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::access::ContactView;
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use crate::domain::{ContactType, DownstreamSystem, EnrollmentId};
+use crate::domain::{ContactType, EnrollmentId};
 use crate::enrollments::Contact;
 use crate::error::AppError;
 
@@ -14,8 +14,8 @@ pub(super) async fn contacts_seen_by(
     user: &CurrentUser,
     enrollment_id: EnrollmentId,
 ) -> Result<Vec<Contact>, AppError> {
-    let rows = match ContactView::of(user.role) {
-        ContactView::Emsl => {
+    let rows = match ContactView::of(user.role).copy() {
+        None => {
             sqlx::query_as::<_, (String, String, String, String)>(
                 "SELECT contact_type, name, email, phone FROM enrollment_contacts WHERE enrollment_id = $1",
             )
@@ -23,11 +23,7 @@ pub(super) async fn contacts_seen_by(
             .fetch_all(db.pool())
             .await?
         }
-        ContactView::Vlsc | ContactView::Explore => {
-            let system = match ContactView::of(user.role) {
-                ContactView::Vlsc => DownstreamSystem::Vlsc,
-                _ => DownstreamSystem::Explore,
-            };
+        Some(system) => {
             sqlx::query_as::<_, (String, String, String, String)>(
                 "SELECT contact_type, name, email, phone FROM contact_copies WHERE enrollment_id = $1 AND system = $2",
             )
