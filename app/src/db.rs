@@ -129,20 +129,31 @@ impl Db {
         }
     }
 
+    /// The embedded migrations of this backend.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+        }
+    }
+
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("../migrations/sqlite")
-                    .run(&self.writer)
-                    .await
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("../migrations/postgres")
-                    .run(&self.writer)
-                    .await
-            }
-        }
+        self.migrator().run(&self.writer).await
+    }
+
+    /// How many of this build's migrations the database has not applied: 0
+    /// when the schema is the one this build expects.
+    pub async fn migrations_pending(&self) -> Result<usize, sqlx::Error> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+            .count())
     }
 
     /// Closes every connection.

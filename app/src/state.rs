@@ -108,6 +108,10 @@ pub struct AppState {
 pub struct Counters {
     /// Requests' sign-ins read from the database (at most one per request).
     pub sign_in_reads: std::sync::atomic::AtomicU64,
+    /// Sign-ins refused for a wrong email or password.
+    pub password_failures: std::sync::atomic::AtomicU64,
+    /// Second steps refused for a wrong or used code.
+    pub code_failures: std::sync::atomic::AtomicU64,
 }
 
 impl Counters {
@@ -115,6 +119,11 @@ impl Counters {
     pub fn sign_in_reads(&self) -> u64 {
         self.sign_in_reads
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Counts one more of `counter`.
+    pub fn add(counter: &std::sync::atomic::AtomicU64) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

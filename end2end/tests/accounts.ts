@@ -7,11 +7,11 @@ export const PASSWORD = "Demo-portal-2026";
 /** The demo accounts, one per role, and the navigation each is offered. */
 export const ACCOUNTS = [
   { role: "VLSC administrator", email: "admin@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "People", "Tickets", "Mailbox"] },
-  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets", "Mailbox"] },
-  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets", "Mailbox"] },
-  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Customers", "Mailbox"] },
+  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets"] },
+  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets"] },
+  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Customers"] },
   { role: "Support agent", email: "support@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Support console", "Organisations", "Mailbox"] },
-  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "ROC queue", "Organisations", "Mailbox"] },
+  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "ROC queue", "Organisations"] },
 ] as const;
 
 /** Waits until the page can react to clicks (hydrated, or plain HTML without JS). */

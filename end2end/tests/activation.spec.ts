@@ -13,7 +13,11 @@ async function placeOrder(page: Page, number: string, product: string, quantity:
   await expect(orders.locator("tr", { hasText: `× ${quantity}` })).toHaveCount(1);
 }
 
-/** The demo mailbox's message for an enrollment, waiting for the worker to deliver it. */
+/**
+ * The demo mailbox's message for an enrollment, waiting for the worker to
+ * deliver it. Only support and VLSC administrators read the mailbox: the page
+ * must be signed in as one of them.
+ */
 async function messageFor(page: Page, number: string) {
   const article = page.locator("article", { hasText: `Enrollment: ${number}` });
   await expect(async () => {
@@ -30,10 +34,17 @@ test("the first online order's email binds an account; the next order joins it w
   await signIn(page, "partner@fabrikam.example");
   await placeOrder(page, number, "Microsoft 365 E3 (Online service)", 5);
 
+  // The customer's VLSC administrator reads the demo mailbox; the partner does not.
+  await page.goto("/mailbox");
+  await expect(page.getByRole("alert")).toContainText("The mailbox is for support agents and VLSC administrators.");
+  await page.context().clearCookies();
+  await signIn(page, "admin@contoso.example");
   const message = await messageFor(page, number);
   await expect(message.getByRole("heading")).toHaveText("Sign in or register to start using your new subscription.");
   const link = await message.getByRole("link").getAttribute("href");
   expect(link).toContain("/activate/");
+  // The administrator's session is shared with other journeys: leave it signed in.
+  await page.context().clearCookies();
 
   await page.goto(link!);
   await ready(page);
@@ -46,6 +57,7 @@ test("the first online order's email binds an account; the next order joins it w
   await page.getByRole("button", { name: "Attach to this account" }).click();
   await expect(page.getByTestId("activation-done")).toContainText(domain);
 
+  await signIn(page, "partner@fabrikam.example");
   await page.goto(`/enrollments/${number}`);
   await expect(page.getByTestId("online-account")).toContainText(domain);
 
@@ -55,6 +67,8 @@ test("the first online order's email binds an account; the next order joins it w
     await expect(page.locator("[data-outcome=joined_account]")).toHaveCount(1, { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId("check-d")).toHaveAttribute("data-applies", "true");
+  await page.context().clearCookies();
+  await signIn(page, "admin@contoso.example");
   await page.goto("/mailbox");
   await expect(page.locator("article", { hasText: `Enrollment: ${number}` })).toHaveCount(1);
 });

@@ -38,6 +38,12 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A request not answered in this time gets 408 (`REQUEST_TIMEOUT`).
     pub request_timeout: Duration,
+    /// A second address serving only `/metrics`, without a token
+    /// (`METRICS_ADDR`, e.g. `127.0.0.1:9100`); none by default.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The bearer token that opens `/metrics` on the portal's own address
+    /// (`METRICS_TOKEN`); without it that path does not exist there.
+    pub metrics_token: Option<String>,
     /// The activation-link keys themselves (`ACTIVATION_LINK_KEYS`: `id:hex`
     /// entries separated by commas, the current key first).
     pub activation_link_keys: Option<String>,
@@ -100,6 +106,18 @@ impl Settings {
                 "",
             ))?,
             request_timeout: parse_duration("REQUEST_TIMEOUT", &get("REQUEST_TIMEOUT", "30s"))?,
+            metrics_addr: match lookup("METRICS_ADDR").filter(|v| !v.is_empty()) {
+                None => None,
+                Some(addr) => Some(addr.parse().map_err(|_| {
+                    format!("METRICS_ADDR {addr:?} is not an address like 127.0.0.1:9100")
+                })?),
+            },
+            metrics_token: match lookup("METRICS_TOKEN").filter(|v| !v.is_empty()) {
+                Some(token) if token.len() < 32 => {
+                    return Err("METRICS_TOKEN must be at least 32 characters long".into())
+                }
+                token => token,
+            },
             activation_link_keys: lookup("ACTIVATION_LINK_KEYS").filter(|v| !v.is_empty()),
             activation_link_key_file: get("ACTIVATION_LINK_KEY_FILE", "data/activation-link.keys"),
             production,
@@ -190,6 +208,24 @@ mod tests {
         assert!(s.production);
         assert!(!Settings::from_lookup(|_| None).unwrap().production);
         assert!(Settings::from_lookup(|k| (k == "TRUSTED_PROXIES").then(|| "x".into())).is_err());
+    }
+
+    #[test]
+    fn metrics_need_an_address_or_a_long_token() {
+        let s = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!((s.metrics_addr, s.metrics_token), (None, None));
+        let s = Settings::from_lookup(|k| match k {
+            "METRICS_ADDR" => Some("127.0.0.1:9100".into()),
+            "METRICS_TOKEN" => Some("x".repeat(32)),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.metrics_addr.unwrap().port(), 9100);
+        assert_eq!(s.metrics_token.unwrap().len(), 32);
+        let short = Settings::from_lookup(|k| (k == "METRICS_TOKEN").then(|| "secret".into()));
+        assert!(short.unwrap_err().contains("METRICS_TOKEN"));
+        let bad = Settings::from_lookup(|k| (k == "METRICS_ADDR").then(|| "9100".into()));
+        assert!(bad.unwrap_err().contains("METRICS_ADDR"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod demo_enrollments;
 pub mod edge;
 pub mod link_keys;
 pub mod mailer;
+pub mod operations;
 pub mod seed;
 pub mod session_cache;
 pub mod smtp;

@@ -4,9 +4,10 @@ use crate::assets;
 use crate::config::Settings;
 use crate::edge::{self, EdgeSettings};
 use crate::mailer::Mailer;
+use crate::operations::{self, Metrics, Operations};
 use crate::session_cache::CachedSessions;
 use crate::smtp::SmtpMailer;
-use crate::workers::run_workers;
+use crate::workers::{run_workers, Beats};
 use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
 use app::state::{AppState, Clock, SignInLimits, SystemClock};
@@ -15,10 +16,12 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
@@ -39,6 +42,11 @@ pub enum StartupError {
     },
 }
 
+/// How long a stopping portal waits for its workers to finish their rounds.
+/// A batch cut off after that is sent again after its lease, with the same
+/// Message-IDs.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 /// A built portal, bound to its port, ready to serve.
 pub struct Application {
     listener: TcpListener,
@@ -46,7 +54,9 @@ pub struct Application {
     db: Db,
     state: AppState,
     mailer: Mailer,
-    workers: Option<(AppState, Mailer, Duration)>,
+    workers: Option<(AppState, Mailer, Duration, Arc<Beats>)>,
+    /// The separate metrics address, when there is one, and what it serves.
+    metrics: Option<(TcpListener, Router)>,
 }
 
 /// Opens the database and applies the migrations, including the session table.
@@ -104,9 +114,25 @@ impl Application {
                 clock: state.clock.clone(),
             }),
         };
-        let workers = settings
-            .run_workers
-            .then(|| (state.clone(), mailer.clone(), settings.outbox_lease));
+        let beats = settings.run_workers.then(|| Arc::new(Beats::default()));
+        let workers = beats
+            .clone()
+            .map(|beats| (state.clone(), mailer.clone(), settings.outbox_lease, beats));
+        let ops = Operations {
+            state: state.clone(),
+            metrics: Arc::new(Metrics::new(state.counters.clone())),
+            workers: beats,
+            metrics_token: settings.metrics_token.as_deref().map(Arc::from),
+        };
+        let metrics = match settings.metrics_addr {
+            None => None,
+            Some(addr) => Some((
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartupError::Listen { addr, source })?,
+                operations::metrics_routes(ops.clone()),
+            )),
+        };
         let router = match db.backend() {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&sqlite_url(&settings.database_url))
@@ -118,7 +144,7 @@ impl Application {
                 store.migrate().await.map_err(|e| {
                     StartupError::Database(format!("cannot create the session table: {e}"))
                 })?;
-                portal_router(&settings, state.clone(), store, None)
+                portal_router(&settings, state.clone(), ops, store, None)
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&settings.database_url)
@@ -130,7 +156,7 @@ impl Application {
                 store.migrate().await.map_err(|e| {
                     StartupError::Database(format!("cannot create the session table: {e}"))
                 })?;
-                portal_router(&settings, state.clone(), store, Some(pool))
+                portal_router(&settings, state.clone(), ops, store, Some(pool))
             }
         };
         let listener = TcpListener::bind(settings.listen_addr)
@@ -146,6 +172,7 @@ impl Application {
             state,
             mailer,
             workers,
+            metrics,
         })
     }
 
@@ -167,6 +194,14 @@ impl Application {
         &self.state
     }
 
+    /// The port of the separate metrics address, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .as_ref()
+            .and_then(|(l, _)| l.local_addr().ok())
+            .map(|a| a.port())
+    }
+
     /// Where this instance delivers email.
     pub fn mailer(&self) -> &Mailer {
         &self.mailer
@@ -175,13 +210,37 @@ impl Application {
     /// Serves until the process receives Ctrl-C or SIGTERM; runs the activation
     /// workers too, unless they are switched off.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        if let Some((state, mailer, lease)) = self.workers {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then stops gracefully: no new
+    /// connection is taken, requests in flight are answered, and each worker
+    /// finishes the round it is in (at most [`SHUTDOWN_GRACE`]).
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stopper, stopping) = watch::channel(false);
+        let workers = self.workers.map(|(state, mailer, lease, beats)| {
             tokio::spawn(run_workers(
                 state,
                 mailer,
                 Duration::from_millis(500),
                 lease,
-            ));
+                beats,
+                stopping.clone(),
+            ))
+        });
+        if let Some((listener, router)) = self.metrics {
+            let stopping = stopping.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(until_stopping(stopping))
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the metrics address stopped");
+                }
+            });
         }
         // Answers leave at once: without TCP_NODELAY a body written after its
         // headers waits for the client's delayed acknowledgement (40 ms).
@@ -190,14 +249,31 @@ impl Application {
                 tracing::warn!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+        .with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("stopping: answering the requests in flight");
+            let _ = stopper.send(true);
+        })
+        .await;
+        if let Some(workers) = workers {
+            tracing::info!("stopping: the workers finish their rounds");
+            if tokio::time::timeout(SHUTDOWN_GRACE, workers).await.is_err() {
+                tracing::warn!("the workers did not finish in time; their batches are sent again after the lease");
+            }
+        }
+        tracing::info!("stopped");
+        served
     }
+}
+
+/// Completes when the portal is told to stop, or its stopper is gone.
+async fn until_stopping(mut stopping: watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
 }
 
 fn sqlite_url(url: &str) -> String {
@@ -212,6 +288,7 @@ fn sqlite_url(url: &str) -> String {
 fn portal_router<S>(
     settings: &Settings,
     state: AppState,
+    ops: Operations,
     store: S,
     postgres: Option<sqlx::PgPool>,
 ) -> Router
@@ -272,6 +349,14 @@ where
     let pages = edge::inside_sessions(router, &edge).layer(sessions);
     // The site's own files need no session: served before the session layer.
     let site = pages.nest_service("/pkg", assets::router(&settings.site_root, hashed));
+    // Operators' endpoints need no session either.
+    let metrics = ops.metrics.clone();
+    let site = site
+        .merge(operations::routes(ops))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            operations::metrics::count_requests,
+        ));
     edge::around(site, &edge).layer(assets::compression())
 }
 

@@ -130,6 +130,7 @@ mod server {
                 crate::response::redirect(&pending.next)
             }
             None => {
+                crate::state::Counters::add(&state.counters.code_failures);
                 auth::record_failure(state, &[&keys[0], &keys[1]]).await?;
                 let mut tx = state.db.begin().await?;
                 log(

@@ -26,6 +26,39 @@ pub fn backoff_seconds(attempts: i64) -> i64 {
 
 pub use crate::keys::message_id as new_message_id;
 
+/// What waits in the outbox at one moment, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    /// Messages due now and not yet handed to the mail server.
+    pub due: i64,
+    /// Messages a worker is sending now.
+    pub sending: i64,
+    /// How long the longest-waiting due message has been due, in seconds.
+    pub oldest_due_seconds: i64,
+}
+
+/// The outbox's backlog at `now`: read through the outbox's own indexes,
+/// which hold only messages still to be sent.
+pub async fn backlog(db: &Db, now: i64) -> Result<Backlog, AppError> {
+    let (due, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox \
+         WHERE status = 'queued' AND next_attempt_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    let sending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE status = 'sending' AND claimed_until IS NOT NULL",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Backlog {
+        due,
+        sending,
+        oldest_due_seconds: oldest.map_or(0, |at| (now - at).max(0)),
+    })
+}
+
 /// Writes a message to the outbox; it is due at `not_before`.
 pub async fn enqueue(
     tx: &mut Tx,

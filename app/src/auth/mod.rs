@@ -24,7 +24,8 @@ pub struct CurrentUser {
     pub role: Role,
     pub organisation_id: OrganisationId,
     pub organisation_name: String,
-    /// Whether this portal delivers email to the demo mailbox (no SMTP server).
+    /// Whether this user may read the demo mailbox: this portal delivers email
+    /// there (no SMTP server) and the role reads it.
     pub demo_mailbox: bool,
 }
 

@@ -147,7 +147,7 @@ impl UserRow {
             role,
             organisation_id: self.organisation_id,
             organisation_name: self.organisation_name,
-            demo_mailbox,
+            demo_mailbox: demo_mailbox && role.reads_the_demo_mailbox(),
         })
     }
 }
@@ -381,6 +381,7 @@ pub async fn sign_in(email: &str, password: &str, next: Option<&str>) -> Result<
     let user = match (user, matches) {
         (Some(user), true) => user,
         (user, _) => {
+            crate::state::Counters::add(&state.counters.password_failures);
             record_failure(&state, &[&account_key, &address_key]).await?;
             if let Some(user) = &user {
                 log_now(

@@ -30,6 +30,38 @@ pub struct Job {
     pub phone: String,
 }
 
+/// How far one downstream system is behind eMSL, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lag {
+    pub system: DownstreamSystem,
+    /// Changes due in the system and not yet shown there.
+    pub due: i64,
+    /// How long the oldest of them has been due, in seconds (0 when none is).
+    pub oldest_due_seconds: i64,
+}
+
+/// Each downstream system's lag at `now`.
+pub async fn lag(db: &Db, now: i64) -> Result<Vec<Lag>, AppError> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT system, COUNT(*), MIN(due_at) FROM propagation_jobs \
+         WHERE done_at IS NULL AND due_at <= $1 GROUP BY system",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(DownstreamSystem::ALL
+        .into_iter()
+        .map(|system| {
+            let row = rows.iter().find(|(code, _, _)| code == system.code());
+            Lag {
+                system,
+                due: row.map_or(0, |r| r.1),
+                oldest_due_seconds: row.map_or(0, |r| (now - r.2).max(0)),
+            }
+        })
+        .collect())
+}
+
 /// Applies every job due at `now`, at most `limit`; returns how many it
 /// applied. A job that fails is logged and tried again in a later round.
 pub async fn propagate_due(db: &Db, now: i64, limit: i64) -> Result<usize, AppError> {

@@ -68,6 +68,12 @@ impl Role {
         Role::RocOperator,
     ];
 
+    /// Whether the role may read the demo mailbox: support agents (every
+    /// organisation's mail) and VLSC administrators (their own organisation's).
+    pub fn reads_the_demo_mailbox(self) -> bool {
+        matches!(self, Role::VlscAdministrator | Role::SupportAgent)
+    }
+
     /// Whether the role must sign in in two steps: those who act on every
     /// organisation or manage one's people.
     pub fn signs_in_in_two_steps(self) -> bool {

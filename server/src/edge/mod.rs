@@ -22,7 +22,8 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+    LatencyUnit,
 };
 
 /// The largest request body the portal reads: far above any of its forms.
@@ -88,7 +89,16 @@ pub fn around(router: Router, edge: &EdgeSettings) -> Router {
         ))
         .layer(CatchPanicLayer::custom(panics::answer));
     headers::secure(router)
-        .layer(TraceLayer::new_for_http().make_span_with(panics::request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(panics::request_span)
+                // One line per answer, with its status and latency.
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

@@ -152,6 +152,8 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Arc<ManualClock>,
     pub customer_id: i64,
+    /// The port of the separate metrics address, when the test asked for one.
+    pub metrics_port: Option<u16>,
     client: reqwest::Client,
 }
 
@@ -188,6 +190,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         .await
         .expect("portal starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_port = app.metrics_port();
     let db = app.db().clone();
     let state = app.state().clone();
     let mailer = app.mailer().clone();
@@ -203,6 +206,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         db,
         clock,
         customer_id,
+        metrics_port,
         // Like a current browser, every request says it comes from the portal's
         // own pages; the forgery tests use clients of their own.
         client: reqwest::Client::builder()
@@ -264,6 +268,7 @@ impl TestApp {
             db,
             clock: self.clock.clone(),
             customer_id: self.customer_id,
+            metrics_port: None,
             client: self.client.clone(),
         }
     }
@@ -415,6 +420,11 @@ impl TestApp {
             request = request.header(COOKIE, c);
         }
         request.send().await.unwrap()
+    }
+
+    /// The browser-like client, for requests the helpers do not make.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// Loads a page.

@@ -15,6 +15,7 @@ mod enrollments;
 mod hostile_input;
 mod light_pages;
 mod link_keys;
+mod operations;
 mod outbox_delivery;
 mod people;
 mod people_management;

@@ -26,6 +26,8 @@ enum Behaviour {
     CloseMidMessage,
     /// Reads the whole message and never answers.
     Silent,
+    /// Accepts each message after 20 ms.
+    Slow,
 }
 
 /// An SMTP listener that offers PIPELINING and keeps the Message-ID of every
@@ -89,6 +91,9 @@ impl Listener {
                     let (id, _) = data.take().unwrap();
                     if behaviour == Behaviour::Silent {
                         continue;
+                    }
+                    if behaviour == Behaviour::Slow {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                     self.accepted.lock().unwrap().push(id.unwrap_or_default());
                     write.write_all(b"250 queued\r\n").await.ok();
@@ -305,7 +310,12 @@ async fn two_instances_on_one_postgresql_send_each_of_10000_messages_once() {
 
 /// Starts the portal binary on the test's database, sending to `listener`.
 fn portal_process(app: &crate::helpers::TestApp, listener: &Listener) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+    portal_command(app, listener).spawn().unwrap()
+}
+
+fn portal_command(app: &crate::helpers::TestApp, listener: &Listener) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    command
         .arg("serve")
         .env("DATABASE_URL", &app.database_url)
         .env("LISTEN_ADDR", "127.0.0.1:0")
@@ -318,9 +328,8 @@ fn portal_process(app: &crate::helpers::TestApp, listener: &Listener) -> std::pr
         .env("PORTAL_ENV", "demo")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+        .stderr(std::process::Stdio::null());
+    command
 }
 
 async fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
@@ -397,7 +406,55 @@ async fn a_portal_killed_half_way_through_its_email_sends_every_message_after_a_
     );
 }
 
+/// Asks a process to stop, as a service manager does (SIGTERM).
+pub(crate) fn terminate(process: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &process.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+async fn a_portal_told_to_stop_finishes_the_email_round_it_is_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let total = queued_messages(&app, 300).await as usize;
+    let listener = Listener::start().await;
+    listener.set(Behaviour::Slow);
+    let mut portal = portal_process(&app, &listener);
+    wait_until("the first message arrived", 60, || {
+        !listener.accepted().is_empty()
+    })
+    .await;
+    terminate(&portal);
+    let exit = tokio::task::spawn_blocking(move || portal.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "a stop is not a failure: {exit}");
+    let accepted = listener.accepted();
+    let status: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let sent = status
+        .iter()
+        .find(|(s, _)| s == "sent")
+        .map_or(0, |(_, n)| *n);
+    assert!(
+        status.iter().all(|(s, _)| s != "sending"),
+        "no message is left claimed: {status:?}"
+    );
+    assert_eq!(repeated(&accepted), HashMap::new(), "no message twice");
+    assert_eq!(
+        sent as usize,
+        accepted.len(),
+        "every message accepted is marked sent"
+    );
+    println!("{total} messages queued; {sent} sent and marked before the portal stopped");
+}
+
 both_backends!(
+    a_portal_told_to_stop_finishes_the_email_round_it_is_in,
     a_failing_mail_server_gets_the_message_again_with_backoff_and_the_timeline_shows_each_try,
     a_portal_killed_half_way_through_its_email_sends_every_message_after_a_restart,
 );
