@@ -14,6 +14,8 @@ pub mod domain;
 pub mod enrollments;
 pub mod error;
 #[cfg(feature = "ssr")]
+pub mod exports;
+#[cfg(feature = "ssr")]
 pub mod keys;
 pub mod orders;
 pub mod people;

@@ -25,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
     &["orders"],
     &["contacts", "reservations"],
     &["enrollments"],
+    &["exports"],
     &["support"],
     &["shell"],
 ];

@@ -86,6 +86,20 @@ test("a partner changes a bill-to contact, ROC approves it and the tracker compl
 
   await waitUntilComplete(page);
   await expect(hop(page, "explore.ms")).toContainText(email);
+
+  // The partner is told of the decision and of the completion, each once, with
+  // a link to the tracker (support reads the demo mailbox for everyone).
+  await page.context().clearCookies();
+  await signIn(page, "support@vl-operations.example");
+  const notices = page.locator("article", { hasText: reference });
+  await expect(async () => {
+    await page.goto("/mailbox");
+    await expect(notices).toHaveCount(2, { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(notices.filter({ hasText: "Your contact change request was approved" })).toContainText("Matches the signed CICR form");
+  const done = notices.filter({ hasText: "Your contact change now shows everywhere" });
+  await expect(done).toContainText("partner@fabrikam.example");
+  expect(await done.getByRole("link").getAttribute("href")).toMatch(new RegExp(`/changes/${reference}$`));
 });
 
 test("an OLA change is refused with the guidance to ask the VLSC administrator", async ({ page }) => {

@@ -6,6 +6,7 @@ pub mod command_line;
 pub mod config;
 pub mod demo_enrollments;
 pub mod edge;
+pub mod exports;
 pub mod link_keys;
 pub mod mailer;
 pub mod operations;

@@ -326,6 +326,7 @@ where
         .site_addr(settings.listen_addr)
         .hash_files(hashed)
         .build();
+    let export_state = state.clone();
     let routes = generate_route_list(App);
     let context = move || {
         provide_context(state.clone());
@@ -345,7 +346,8 @@ where
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
-        .with_state(leptos_options);
+        .with_state(leptos_options)
+        .merge(crate::exports::routes(export_state));
     let pages = edge::inside_sessions(router, &edge).layer(sessions);
     // The site's own files need no session: served before the session layer.
     let site = pages.nest_service("/pkg", assets::router(&settings.site_root, hashed));

@@ -57,14 +57,14 @@ async fn read(db: &Db, enrollment_id: EnrollmentId, now: i64) -> Result<Read, Ap
     .await?;
     let messages = sqlx::query_as::<_, MessageRow>(
         "SELECT id, to_email, subject, status, attempts, not_before, created_at, sent_at, last_error, next_attempt_at \
-         FROM outbox WHERE enrollment_id = $1 ORDER BY id",
+         FROM outbox WHERE enrollment_id = $1 AND activation_id IS NOT NULL ORDER BY id",
     )
     .bind(enrollment_id)
     .fetch_all(db.pool())
     .await?;
     let failed_tries: Vec<FailedTry> = sqlx::query_as(
         "SELECT f.outbox_id, f.attempt, f.failed_at, f.kind FROM delivery_failures f \
-         JOIN outbox o ON o.id = f.outbox_id WHERE o.enrollment_id = $1 ORDER BY f.id",
+         JOIN outbox o ON o.id = f.outbox_id WHERE o.enrollment_id = $1 AND o.activation_id IS NOT NULL ORDER BY f.id",
     )
     .bind(enrollment_id)
     .fetch_all(db.pool())

@@ -86,6 +86,42 @@ pub async fn enqueue(
     .await?)
 }
 
+/// A notice: a message whose text is written when it is queued (it holds no
+/// secret), ending with a link to a page of the portal.
+#[derive(Debug, Clone)]
+pub struct Notice<'a> {
+    pub template: Template,
+    pub to: &'a str,
+    /// The enrollment it is about, if any (for the demo mailbox's scope; the
+    /// activation timeline shows activation emails only).
+    pub enrollment_id: Option<i64>,
+    pub text: String,
+    /// The page it links to, such as `/changes/CICR-1`.
+    pub path: String,
+}
+
+/// Queues a notice in the caller's transaction: written with the change it
+/// tells of, or not at all, so it is sent once however often the change is
+/// tried again.
+pub async fn enqueue_notice(tx: &mut Tx, notice: Notice<'_>, at: i64) -> Result<i64, AppError> {
+    debug_assert!(notice.template.is_notice());
+    Ok(sqlx::query_scalar::<_, i64>(
+        "INSERT INTO outbox (enrollment_id, to_email, subject, template, message_id, not_before, \
+         status, attempts, next_attempt_at, created_at, notice_text, notice_path) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $6, $6, $7, $8) RETURNING id",
+    )
+    .bind(notice.enrollment_id)
+    .bind(notice.to)
+    .bind(notice.template.subject())
+    .bind(notice.template.code())
+    .bind(new_message_id())
+    .bind(at)
+    .bind(notice.text)
+    .bind(notice.path)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// A message ready to hand to a mail server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {
@@ -169,6 +205,8 @@ struct ClaimedRow {
     template: String,
     message_id: String,
     attempts: i64,
+    notice_text: Option<String>,
+    notice_path: Option<String>,
 }
 
 /// `sql` with its `IN` list (written `{}`) numbered from `$first`.
@@ -208,7 +246,7 @@ pub fn claim_statement(backend: Backend, which: Claimable) -> String {
         "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox WHERE {picked} LIMIT $3{lock}) \
          RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
-         message_id, attempts"
+         message_id, attempts, notice_text, notice_path"
     )
 }
 
@@ -332,6 +370,11 @@ async fn compose(
     };
     if let Some(about) = account_email {
         return Ok(email(emails::body(db, public_url, keys, about).await?));
+    }
+    if template.is_notice() {
+        let text = row.notice_text.as_deref().ok_or(AppError::Internal)?;
+        let path = row.notice_path.as_deref().unwrap_or("/");
+        return Ok(email(format!("{text}\n\n{public_url}{path}\n")));
     }
     let activation_id = row.activation_id.ok_or(AppError::Internal)?;
     let a = facts

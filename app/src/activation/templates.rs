@@ -20,9 +20,10 @@ pub fn body(template: Template, facts: &EmailFacts<'_>) -> String {
             "Azure has been ordered under your Volume Licensing enrollment. As its notices contact \
              you are the Azure administrator; after you activate it you can add other administrators."
         }
-        // Account emails are written by `accounts::emails`; the outbox never
-        // asks for them here, and would get the bare link if it did.
-        Template::Invitation | Template::PasswordReset => return format!("{}\n", facts.link),
+        // Account emails are written by `accounts::emails` and notices when
+        // they are queued; the outbox never asks for them here, and would get
+        // the bare link if it did.
+        _ => return format!("{}\n", facts.link),
     };
     format!(
         "{intro}\n\n\

@@ -21,6 +21,7 @@ pub fn AuditPage() -> impl IntoView {
                     Err(AppError::Forbidden(_)) if security.is_ok() => None,
                     other => Some(view! {
                         <h2>"Changes"</h2>
+                        <p class="export"><a href="/audit-trail.csv" download>"Download the whole trail of changes (CSV)"</a></p>
                         <Entries entries=other caption="Changes in your organisation, newest first"/>
                     }),
                 };

@@ -7,6 +7,7 @@ use crate::error::AppError;
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    id: i64,
     at: i64,
     actor_name: Option<String>,
     actor_email: Option<String>,
@@ -52,29 +53,53 @@ pub async fn of_organisation(
     organisation_id: crate::domain::OrganisationId,
     category: Category,
 ) -> Result<Vec<AuditEntry>, AppError> {
+    Ok(
+        chunk_of_organisation(db, organisation_id, category, i64::MAX, 500)
+            .await?
+            .into_iter()
+            .map(|(_, entry)| entry)
+            .collect(),
+    )
+}
+
+/// Up to `limit` events of one category of one organisation recorded before
+/// event `before`, newest first, each with its id (the export reads the
+/// whole trail this way, a chunk at a time).
+pub async fn chunk_of_organisation(
+    db: &Db,
+    organisation_id: crate::domain::OrganisationId,
+    category: Category,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<(i64, AuditEntry)>, AppError> {
     let rows = sqlx::query_as::<_, Row>(
-        "SELECT a.at, u.display_name AS actor_name, u.email AS actor_email, u.role AS actor_role, \
+        "SELECT a.id, a.at, u.display_name AS actor_name, u.email AS actor_email, u.role AS actor_role, \
          u.organisation_id AS actor_organisation, a.action, a.subject, a.before_value, a.after_value, a.reason \
          FROM audit_trail a LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.organisation_id = $1 AND a.category = $2 ORDER BY a.id DESC LIMIT 500",
+         WHERE a.organisation_id = $1 AND a.category = $2 AND a.id < $3 ORDER BY a.id DESC LIMIT $4",
     )
     .bind(organisation_id)
     .bind(match category {
         Category::Changes => "change",
         Category::SecurityEvents => "security",
     })
+    .bind(before)
+    .bind(limit)
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| AuditEntry {
-            actor: actor(&r, organisation_id),
-            at: format_time(r.at),
-            action: r.action,
-            subject: r.subject,
-            before: r.before_value,
-            after: r.after_value,
-            reason: r.reason,
+        .map(|r| {
+            let entry = AuditEntry {
+                actor: actor(&r, organisation_id),
+                at: format_time(r.at),
+                action: r.action.clone(),
+                subject: r.subject.clone(),
+                before: r.before_value.clone(),
+                after: r.after_value.clone(),
+                reason: r.reason.clone(),
+            };
+            (r.id, entry)
         })
         .collect())
 }

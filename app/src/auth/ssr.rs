@@ -255,6 +255,15 @@ async fn look_up_sign_in(
     }
 }
 
+/// The signed-in user of `session`, for handlers outside the pages' context
+/// (the CSV downloads): the same checks as every page's.
+pub async fn user_of_session(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
+    Ok(look_up_sign_in(state, session).await?.map(|(user, _)| user))
+}
+
 /// The signed-in user of this request, or `None`.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(current_sign_in().await?.map(|(user, _)| user))

@@ -10,6 +10,8 @@ mod form;
 pub mod lifecycle;
 mod list;
 #[cfg(feature = "ssr")]
+mod notices;
+#[cfg(feature = "ssr")]
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod propagation;

@@ -8,9 +8,10 @@
 
 use super::emsl::{write_copy, CopyWrite, Over};
 use super::lifecycle::{ChangeEvent, ChangeStatus};
+use super::notices::tell_submitter;
 use super::ContactDetails;
 use crate::db::Db;
-use crate::domain::{ChangeId, DownstreamSystem, EnrollmentId};
+use crate::domain::{ChangeId, DownstreamSystem, EnrollmentId, Template};
 use crate::error::AppError;
 
 /// How many jobs are applied at once.
@@ -134,7 +135,7 @@ pub async fn apply(db: &Db, job: &Job, now: i64) -> Result<(), AppError> {
         let to = from
             .after(ChangeEvent::ReachedEverySystem)
             .map_err(|_| AppError::Internal)?;
-        sqlx::query(
+        let completed = sqlx::query(
             "UPDATE contact_changes SET status = $3, completed_at = $1 \
              WHERE id = $2 AND status = $4 AND NOT EXISTS \
              (SELECT 1 FROM propagation_jobs WHERE change_id = $2 AND done_at IS NULL)",
@@ -145,6 +146,9 @@ pub async fn apply(db: &Db, job: &Job, now: i64) -> Result<(), AppError> {
         .bind(from.code())
         .execute(&mut *tx)
         .await?;
+        if completed.rows_affected() == 1 {
+            tell_submitter(&mut tx, change_id, Template::ChangeComplete, None, now).await?;
+        }
     }
     tx.commit().await?;
     Ok(())

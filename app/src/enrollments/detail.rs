@@ -113,6 +113,7 @@ fn Enrollment(
 
         <section id="orders" aria-labelledby="orders-h">
             <h2 id="orders-h">"Orders"</h2>
+            <p class="export"><a href=format!("/enrollments/{number}/orders.csv") download>"Download the orders (CSV)"</a></p>
             {if d.orders.is_empty() {
                 view! { <p>"No orders have been placed on this enrollment."</p> }.into_any()
             } else {
@@ -135,6 +136,7 @@ fn Enrollment(
 
         <section id="license-summary" aria-labelledby="license-h">
             <h2 id="license-h">"License Summary"</h2>
+            <p class="export"><a href=format!("/enrollments/{number}/license-summary.csv") download>"Download the License Summary (CSV)"</a></p>
             {if d.license_summary.is_empty() {
                 view! { <p>"No licenses yet: no order or reservation has been placed."</p> }.into_any()
             } else {

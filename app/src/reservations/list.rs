@@ -18,6 +18,7 @@ pub fn ReservationsPage() -> impl IntoView {
     view! {
         <Title text="Reservations · Volume Licensing portal"/>
         <h1>"Reservations"</h1>
+        <p class="export"><a href="/reservations.csv" download>"Download every reservation (CSV)"</a></p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {

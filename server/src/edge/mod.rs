@@ -9,7 +9,7 @@ mod forgery;
 mod form_fields;
 mod headers;
 mod panics;
-mod refusal;
+pub(crate) mod refusal;
 mod statuses;
 
 pub use headers::{provide_page_nonce, PageNonce};

@@ -14,6 +14,20 @@ const PARTNER: &str = "pat@fabrikam.example";
 const ROC: &str = "roc@ops.example";
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// The notices queued so far, oldest first: their template and recipient.
+async fn notices(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT template, to_email FROM outbox WHERE notice_text IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+}
+
+fn notice(template: &str) -> (String, String) {
+    (template.to_string(), PARTNER.to_string())
+}
+
 /// A form's fields, as the browser posts them.
 type Fields = Vec<(&'static str, String)>;
 
@@ -236,12 +250,33 @@ async fn r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates(backend:
         StatusCode::CONFLICT,
         "a decision is taken once"
     );
+    assert_eq!(
+        notices(&app).await,
+        [notice("change_approved")],
+        "told once"
+    );
 
     app.clock.advance(DAY);
+    app.work().await;
     app.work().await;
     let pat = app.signed_in(PARTNER).await;
     let t = tracker(&app, &pat, &reference).await;
     assert!(t.complete, "{t:?}");
+    assert_eq!(
+        notices(&app).await,
+        [notice("change_approved"), notice("change_complete")],
+        "told of the decision and of the completion, each once"
+    );
+    let bodies = crate::activation::mailbox_bodies(&app).await;
+    let link = format!("{}/changes/{reference}", app.state.public_url);
+    assert_eq!(
+        bodies.iter().filter(|b| b.contains(&link)).count(),
+        2,
+        "{bodies:?}"
+    );
+    assert!(bodies
+        .iter()
+        .any(|b| b.contains("comment: Matches the signed form")));
     assert!(hop_detail(&t, "Operations center").contains("Approved by Test User"));
     assert_eq!(
         shown_email(&app, "explore", "bill_to").await.as_deref(),
@@ -283,6 +318,7 @@ async fn r7_a_rejected_bill_to_change_changes_nothing(backend: Backend) {
         (a.status(), b.status()),
         (StatusCode::CONFLICT, StatusCode::CONFLICT)
     );
+    assert_eq!(notices(&app).await, [notice("change_rejected")]);
     app.clock.advance(DAY * 2);
     app.work().await;
     assert_eq!(shown_email(&app, "emsl", "bill_to").await, None);
@@ -325,6 +361,10 @@ async fn r7_an_approval_over_a_changed_bill_to_contact_is_closed_as_not_applied(
     assert_eq!(
         shown_email(&app, "emsl", "bill_to").await.as_deref(),
         Some("robin@contoso.example")
+    );
+    assert_eq!(
+        notices(&app).await,
+        [notice("change_approved"), notice("change_not_applied")]
     );
     let t = tracker(&app, &pat, &second).await;
     assert_eq!(t.status_label, "Not applied: the contact changed meanwhile");

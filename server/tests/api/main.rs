@@ -12,6 +12,7 @@ mod contact_changes;
 mod diagnosis;
 mod edge;
 mod enrollments;
+mod exports;
 mod hostile_input;
 mod light_pages;
 mod link_keys;

@@ -184,10 +184,32 @@ async fn r5_support_corrects_an_osm_typo_and_retriggers_the_email(backend: Backe
     assert_eq!(osm_email(&app).await, "sam.osm@contoso.example");
     app.work().await;
     let bodies = mailbox_bodies(&app).await;
-    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        bodies.len(),
+        3,
+        "the first email, the OSM's notice, the email again"
+    );
     let sent: Vec<String> = outbox(&app).await.into_iter().map(|(to, ..)| to).collect();
-    assert_eq!(sent[1], "sam.osm@contoso.example");
-    let token = link_token(&bodies[1]);
+    assert_eq!(
+        sent[1..],
+        ["sam.osm@contoso.example", "sam.osm@contoso.example"]
+    );
+    // The OSM is told at the corrected address, with a link to the enrollment.
+    let notice = bodies
+        .iter()
+        .find(|b| b.contains("corrected your email address"))
+        .expect("the OSM's notice");
+    assert!(
+        notice.contains("it was osm@contoso.example and is now sam.osm@contoso.example"),
+        "{notice}"
+    );
+    assert!(
+        notice.contains(&format!("{}/enrollments/{OWN}", app.state.public_url)),
+        "{notice}"
+    );
+    // The email again: the newest activation email (the first went out before).
+    let resent = bodies.iter().rfind(|b| b.contains("/activate/")).unwrap();
+    let token = link_token(resent);
     assert!(matches!(
         link_state(&app.db, &token, app.state.now_unix())
             .await

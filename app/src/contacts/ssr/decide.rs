@@ -8,7 +8,8 @@ use crate::access::Task;
 use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::contacts::lifecycle::ChangeEvent;
-use crate::domain::required_text;
+use crate::contacts::notices::tell_submitter;
+use crate::domain::{required_text, Template};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -102,6 +103,12 @@ pub async fn decide(
         },
     )
     .await?;
+    let notice = match event {
+        ChangeEvent::Approved => Template::ChangeApproved,
+        ChangeEvent::Rejected => Template::ChangeRejected,
+        _ => Template::ChangeNotApplied,
+    };
+    tell_submitter(&mut tx, change.id, notice, Some(&comment), now).await?;
     if event == ChangeEvent::Approved {
         apply_to_emsl(&mut tx, state, change.id, user.id)
             .await

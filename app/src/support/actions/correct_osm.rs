@@ -4,13 +4,14 @@
 
 use super::activation::{queue_again, resendable};
 use super::{work, ConsoleForm, OnTicket, TicketWork, Worked};
+use crate::activation::outbox::{enqueue_notice, Notice};
 use crate::audit::trail::record;
 use crate::auth::CurrentUser;
 use crate::contacts::emsl::{write_contact, EmslWrite};
 use crate::contacts::ContactDetails;
 use crate::db::Tx;
 use crate::domain::TicketId;
-use crate::domain::{ContactType, EmailAddress};
+use crate::domain::{ContactType, EmailAddress, Template};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::{tickets, OsmCorrectionReason, TicketKind};
@@ -135,6 +136,19 @@ impl TicketWork for CorrectOsm<'_> {
         event.after = Some(c.new.as_str().to_string());
         event.reason = Some(c.reason.label().to_string());
         record(tx, event).await?;
+        // The OSM hears of it at the corrected address, once: with the change.
+        enqueue_notice(
+            tx,
+            Notice {
+                template: Template::OsmAddressCorrected,
+                to: c.new.as_str(),
+                enrollment_id: Some(on.enrollment.id.0),
+                text: osm_notice(&c, &on.enrollment.number),
+                path: format!("/enrollments/{}", on.enrollment.number),
+            },
+            now,
+        )
+        .await?;
         if !self.0.retrigger {
             return Ok(detail);
         }
@@ -164,4 +178,17 @@ pub async fn correct_osm(
     input: OsmCorrection<'_>,
 ) -> Result<Worked, AppError> {
     work(state, user, input.form, CorrectOsm(input)).await
+}
+
+/// What the OSM reads when support corrected their address.
+fn osm_notice(c: &Correction, enrollment_number: &str) -> String {
+    format!(
+        "Hello {},\n\nVolume Licensing support corrected your email address as the online services \
+         manager of enrollment {enrollment_number}: it was {} and is now {} ({}).\n\n\
+         If you did not expect this, contact Volume Licensing support. The enrollment:",
+        c.osm.name,
+        c.old.as_str(),
+        c.new.as_str(),
+        c.reason.label().to_lowercase()
+    )
 }
