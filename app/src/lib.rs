@@ -15,6 +15,7 @@ pub mod enrollments;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod exports;
+pub mod home;
 #[cfg(feature = "ssr")]
 pub mod keys;
 pub mod orders;

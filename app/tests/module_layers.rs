@@ -27,6 +27,7 @@ const LAYERS: &[&[&str]] = &[
     &["enrollments"],
     &["exports"],
     &["support"],
+    &["home"],
     &["shell"],
 ];
 

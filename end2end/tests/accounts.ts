@@ -4,14 +4,14 @@ import { DEMO_TWO_STEP_SECRETS } from "./two-step";
 
 export const PASSWORD = "Demo-portal-2026";
 
-/** The demo accounts, one per role, and the navigation each is offered. */
+/** The demo accounts, one per role, the navigation each is offered and what their home shows. */
 export const ACCOUNTS = [
-  { role: "VLSC administrator", email: "admin@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "People", "Tickets", "Mailbox"] },
-  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets"] },
-  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets"] },
-  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Customers"] },
-  { role: "Support agent", email: "support@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Support console", "Organisations", "Mailbox"] },
-  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "ROC queue", "Organisations"] },
+  { role: "VLSC administrator", email: "admin@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "People", "Tickets", "Mailbox"], home: ["awaiting-activation", "links-expiring", "reservations-this-week", "changes-in-flight"] },
+  { role: "Online administrator (OLA)", email: "ola@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets"], home: ["awaiting-activation", "links-expiring", "reservations-this-week", "changes-in-flight"] },
+  { role: "Online services manager (OSM)", email: "osm@contoso.example", organisation: "Contoso Ltd", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Tickets"], home: ["osm-enrollments"] },
+  { role: "Partner user", email: "partner@fabrikam.example", organisation: "Fabrikam Licensing Partners", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Customers"], home: ["changes-in-flight", "ordered-not-activated"] },
+  { role: "Support agent", email: "support@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "Support console", "Organisations", "Mailbox"], home: ["open-tickets", "replication"] },
+  { role: "Operations center (ROC) operator", email: "roc@vl-operations.example", organisation: "Volume Licensing Operations", nav: ["Home", "Enrollments", "Reservations", "Contact changes", "ROC queue", "Organisations"], home: ["roc-queue"] },
 ] as const;
 
 /** Waits until the page can react to clicks (hydrated, or plain HTML without JS). */

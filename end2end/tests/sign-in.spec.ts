@@ -10,8 +10,23 @@ for (const account of ACCOUNTS) {
     await expect(page.getByTestId("who-organisation")).toHaveText(account.organisation);
     const nav = page.getByRole("navigation", { name: "Main" }).getByRole("link");
     await expect(nav).toHaveText([...account.nav]);
+    // The home says what needs their attention, a section per kind of thing.
+    const sections = page.locator("section.attention-section");
+    await expect(sections).toHaveCount(account.home.length);
+    for (const key of account.home) {
+      await expect(page.getByTestId(`attention-${key}`).getByRole("heading")).toBeVisible();
+    }
   });
 }
+
+test("the OSM's home leads to each enrollment's activation", async ({ page }) => {
+  await signIn(page, "osm@contoso.example");
+  const mine = page.getByTestId("attention-osm-enrollments");
+  await expect(mine.getByTestId("count")).not.toHaveText("0");
+  await expect(mine.locator("li", { hasText: "10000008" })).toContainText("expired: ask support to reactivate it");
+  await mine.getByRole("link", { name: /^10000001/ }).click();
+  await expect(page).toHaveURL(/\/enrollments\/10000001\/activation$/);
+});
 
 test("a wrong password shows the message and signs nobody in", async ({ page }) => {
   await signIn(page, "ola@contoso.example", "not-the-password");

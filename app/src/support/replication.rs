@@ -35,6 +35,16 @@ const ISSUES: &str = "SELECT e.enrollment_number, m.contact_type, s.system, m.em
      AND NOT EXISTS (SELECT 1 FROM propagation_jobs j WHERE j.enrollment_id = m.enrollment_id \
          AND j.contact_type = m.contact_type AND j.system = s.system AND j.done_at IS NULL AND j.due_at > $1)";
 
+/// How many contact copies differ from eMSL now.
+pub async fn count(db: &Db, now: i64) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({ISSUES}) issues"))
+            .bind(now)
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
 /// Every replication issue, by enrollment (at most 200).
 pub async fn list(
     db: &Db,

@@ -265,6 +265,8 @@ fn matrix() -> Vec<Row> {
         // The demo mailbox (no SMTP server set): support reads every message,
         // a VLSC administrator their organisation's.
         untargeted("/api/mailbox", none, "U AFFF F AF"),
+        // The home page's items: everyone's own.
+        untargeted("/api/attention", none, "U AAAA A AA"),
         // R3: administrators, OLAs and OSMs holding the permission, on their own
         // organisation's enrollments; read-only for everyone else.
         row("/api/reserve", reserve_args, "U AAAF F FF", "U NNNN N FF"),

@@ -120,6 +120,7 @@ fn functions() -> Vec<Function> {
             &[],
         ),
         f("/api/mailbox", User(ADMIN), none, &[]),
+        f("/api/attention", User(ADMIN), none, &[]),
         f(
             "/api/reserve",
             User(ADMIN),

@@ -13,6 +13,7 @@ mod diagnosis;
 mod edge;
 mod enrollments;
 mod exports;
+mod home;
 mod hostile_input;
 mod light_pages;
 mod link_keys;
