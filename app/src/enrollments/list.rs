@@ -24,7 +24,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
             <div class="field">
                 <label for="q">"Search"</label>
                 <input id="q" name="q" type="search" value=q_value
-                    placeholder="Enrollment or agreement number, organisation name"/>
+                    placeholder="Number, name, customer or a contact's email"/>
             </div>
             <div class="field">
                 <label for="status">"Status"</label>

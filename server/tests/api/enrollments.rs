@@ -111,6 +111,45 @@ async fn the_enrollment_list_searches_and_pages_by_key(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(by_name.items.len(), 1 + 10, "Branch 2 and Branch 20–29");
+    // By a contact's exact address, whatever its case; support across
+    // organisations, a customer within its own.
+    app::enrollments::records::ensure_contact(
+        &app.db,
+        f.other.id.0,
+        app::domain::ContactType::OnlineServicesManager,
+        "Nia North",
+        "nia@northwind.example",
+        "+1 425 555 0142",
+    )
+    .await
+    .unwrap();
+    let search = |cookie: String, q: &'static str| {
+        let app = &app;
+        async move {
+            let list: EnrollmentList = app
+                .call_with("/api/enrollments", &[("q", q)], &cookie)
+                .await
+                .json()
+                .await
+                .unwrap();
+            list.items.into_iter().map(|e| e.number).collect::<Vec<_>>()
+        }
+    };
+    let support = app.signed_in("support@ops.example").await;
+    assert_eq!(
+        search(support.clone(), "Nia@Northwind.example").await,
+        [OTHER]
+    );
+    assert!(
+        search(support, "nia@northwind").await.is_empty(),
+        "the whole address"
+    );
+    assert!(
+        search(cookie.clone(), "nia@northwind.example")
+            .await
+            .is_empty(),
+        "not Contoso's"
+    );
     let bad = app
         .call_with("/api/enrollments", &[("status", "sideways")], &cookie)
         .await;

@@ -45,7 +45,9 @@ impl EnrollmentFilter {
 pub const PAGE_SIZE: i64 = 25;
 
 /// A page of the enrollments `user` may see, ordered by enrollment number and
-/// paginated by key.
+/// paginated by key. The search finds an enrollment by its number or its
+/// agreement's, by a part of its name or its customer's, or by the exact email
+/// address of one of its contacts (as eMSL has it).
 pub async fn list(
     db: &Db,
     user: &CurrentUser,
@@ -56,7 +58,9 @@ pub async fn list(
     let sql = format!(
         "{SUMMARY_SELECT} WHERE {} \
          AND ($2 = '' OR e.enrollment_number = $2 OR e.agreement_number = $2 \
-              OR LOWER(c.name) LIKE $3 OR LOWER(e.name) LIKE $3) \
+              OR LOWER(c.name) LIKE $3 OR LOWER(e.name) LIKE $3 \
+              OR ($2 LIKE '%@%' AND e.id IN (SELECT m.enrollment_id FROM enrollment_contacts m \
+                  WHERE LOWER(m.email) = LOWER($2)))) \
          AND ($4 = '' OR e.status = $4) \
          AND e.enrollment_number > $5 \
          ORDER BY e.enrollment_number LIMIT $6",
