@@ -23,7 +23,8 @@ test("the OSM's home leads to each enrollment's activation", async ({ page }) =>
   await signIn(page, "osm@contoso.example");
   const mine = page.getByTestId("attention-osm-enrollments");
   await expect(mine.getByTestId("count")).not.toHaveText("0");
-  await expect(mine.locator("li", { hasText: "10000008" })).toContainText("expired: ask support to reactivate it");
+  await expect(mine.locator("li", { hasText: "10000001" })).toContainText("Activation email sent");
+  await expect(mine.getByRole("link", { name: "All enrollments" })).toHaveAttribute("href", "/enrollments");
   await mine.getByRole("link", { name: /^10000001/ }).click();
   await expect(page).toHaveURL(/\/enrollments\/10000001\/activation$/);
 });

@@ -67,7 +67,9 @@ where
     });
     Export {
         file_name,
-        body: head.chain(rows).boxed(),
+        // Fused: a body may be polled again after its end (compression does),
+        // and the chunk reader must then keep saying it has ended.
+        body: head.chain(rows).fuse().boxed(),
     }
 }
 

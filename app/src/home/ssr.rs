@@ -242,11 +242,15 @@ async fn osm_enrollments(db: &Db, email: &str, now: i64) -> Result<Section, AppE
             },
         })
         .collect();
-    Ok(section(
-        "osm-enrollments",
-        "Your enrollments' activation",
-        "You are not the online services manager of any enrollment.",
-        items,
+    Ok(with_all(
+        section(
+            "osm-enrollments",
+            "Your enrollments' activation",
+            "You are not the online services manager of any enrollment.",
+            items,
+        ),
+        "/enrollments",
+        "All enrollments",
     ))
 }
 

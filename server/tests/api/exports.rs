@@ -112,6 +112,23 @@ async fn exports_are_scoped_like_their_pages(backend: Backend) {
         "{body}"
     );
 
+    // Compressed on the way, like pages, to its last byte.
+    let compressed = app
+        .client()
+        .get(format!(
+            "{}/enrollments/{OWN}/license-summary.csv",
+            app.address
+        ))
+        .header(reqwest::header::COOKIE, &admin)
+        .header(reqwest::header::ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.status(), StatusCode::OK);
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    let bytes = compressed.bytes().await.expect("the whole compressed file");
+    assert!(!bytes.is_empty());
+
     // Signed out: sign in first, then back to the download.
     let anonymous = app.get("/reservations.csv", None).await;
     assert!(anonymous.status().is_redirection());
