@@ -3,7 +3,7 @@
 use super::{in_chunks, Chunk, Export};
 use crate::access::visible;
 use crate::auth::CurrentUser;
-use crate::domain::ProductKind;
+use crate::enrollments::ssr;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -22,22 +22,17 @@ pub async fn license_summary(
     Ok(in_chunks(file_name, HEADER, move |_| {
         let db = state.db.clone();
         async move {
-            let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                "SELECT p.name, p.kind, CAST(SUM(l.quantity) AS BIGINT) FROM order_lines l \
-                 JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
-                 WHERE o.enrollment_id = $1 AND o.status = 'placed' \
-                 GROUP BY p.name, p.kind ORDER BY p.name",
-            )
-            .bind(enrollment.id)
-            .fetch_all(db.pool())
-            .await?;
+            let lines = ssr::license_summary(&db, enrollment.id).await?;
             Ok(Chunk {
                 next: None,
-                rows: rows
+                rows: lines
                     .into_iter()
-                    .map(|(name, kind, quantity)| {
-                        let kind = ProductKind::parse(&kind).map_or(kind, |k| k.label().into());
-                        vec![name, kind, quantity.to_string()]
+                    .map(|l| {
+                        vec![
+                            l.product_name,
+                            l.kind.label().to_string(),
+                            l.quantity.to_string(),
+                        ]
                     })
                     .collect(),
             })

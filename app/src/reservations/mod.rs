@@ -14,8 +14,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One reservation in the list of reservations.
+/// One reservation in the list of reservations (and in its export).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ReservationRow {
     pub id: i64,
     pub order_number: String,

@@ -102,28 +102,12 @@ pub async fn cancel(
 /// Rows per page of the reservations list.
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    order_number: String,
-    enrollment_number: String,
-    product_name: String,
-    quantity: i64,
-    usage_start_date: String,
-    status: String,
-}
-
-/// A page of the reservations `user` may see, newest first, paginated by key.
-pub async fn list(
-    db: &Db,
-    user: &CurrentUser,
-    before: Option<i64>,
-) -> Result<ReservationList, AppError> {
-    let scope = Scope::of(user);
-    // The page's orders first, then their details: joined before the limit,
-    // PostgreSQL walked the order lines from the newest down to a deep page
-    // (0.27 s near row 900,000 against 0.6 ms this way).
-    let sql = format!(
+/// The reservations in `scope` (`$1`) older than `$2`, newest first, at most
+/// `$3`. The orders first, then their details: joined before the limit,
+/// PostgreSQL walked the order lines from the newest down to a deep page
+/// (0.27 s near row 900,000 against 0.6 ms this way).
+pub(crate) fn newest_before(scope: Scope) -> String {
+    format!(
         "WITH page AS (\
            SELECT o.id, o.order_number, o.enrollment_id, o.usage_start_date, o.status \
            FROM orders o \
@@ -137,8 +121,17 @@ pub async fn list(
          JOIN products p ON p.id = l.product_id \
          ORDER BY page.id DESC",
         scope.condition("o")
-    );
-    let mut rows = sqlx::query_as::<_, Row>(&sql)
+    )
+}
+
+/// A page of the reservations `user` may see, newest first, paginated by key.
+pub async fn list(
+    db: &Db,
+    user: &CurrentUser,
+    before: Option<i64>,
+) -> Result<ReservationList, AppError> {
+    let scope = Scope::of(user);
+    let mut rows = sqlx::query_as::<_, ReservationRow>(&newest_before(scope))
         .bind(scope.param())
         .bind(before.unwrap_or(i64::MAX))
         .bind(PAGE_SIZE + 1)
@@ -152,17 +145,6 @@ pub async fn list(
         } else {
             None
         },
-        items: rows
-            .into_iter()
-            .map(|r| ReservationRow {
-                id: r.id,
-                order_number: r.order_number,
-                enrollment_number: r.enrollment_number,
-                product_name: r.product_name,
-                quantity: r.quantity,
-                usage_start_date: r.usage_start_date,
-                status: r.status,
-            })
-            .collect(),
+        items: rows,
     })
 }

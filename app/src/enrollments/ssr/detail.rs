@@ -31,6 +31,34 @@ struct LineRow {
     quantity: i64,
 }
 
+/// An enrollment's License Summary: one line per product, the quantities of
+/// its placed orders (reservations included) added up. The caller has checked
+/// that the user sees the enrollment.
+pub async fn license_summary(
+    db: &crate::db::Db,
+    enrollment: crate::domain::EnrollmentId,
+) -> Result<Vec<LicenseLine>, AppError> {
+    let rows = sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT p.name, p.kind, CAST(SUM(l.quantity) AS BIGINT) FROM order_lines l \
+         JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
+         WHERE o.enrollment_id = $1 AND o.status = 'placed' \
+         GROUP BY p.name, p.kind ORDER BY p.name",
+    )
+    .bind(enrollment)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(product_name, kind, quantity)| {
+            Some(LicenseLine {
+                product_name,
+                kind: ProductKind::parse(&kind).ok()?,
+                quantity,
+            })
+        })
+        .collect())
+}
+
 /// Everything the enrollment's page shows to `user`.
 pub async fn detail(
     state: &AppState,
@@ -103,25 +131,7 @@ pub async fn detail(
         }
     }
 
-    let license_rows = sqlx::query_as::<_, (String, String, i64)>(
-        "SELECT p.name, p.kind, CAST(SUM(l.quantity) AS BIGINT) FROM order_lines l \
-         JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
-         WHERE o.enrollment_id = $1 AND o.status = 'placed' \
-         GROUP BY p.name, p.kind ORDER BY p.name",
-    )
-    .bind(enrollment.id)
-    .fetch_all(db.pool())
-    .await?;
-    let license_summary = license_rows
-        .into_iter()
-        .filter_map(|(product_name, kind, quantity)| {
-            Some(LicenseLine {
-                product_name,
-                kind: ProductKind::parse(&kind).ok()?,
-                quantity,
-            })
-        })
-        .collect();
+    let license_summary = license_summary(db, enrollment.id).await?;
 
     let online_account = sqlx::query_as::<_, (String, i64)>(
         "SELECT a.domain, ea.associated_at FROM enrollment_accounts ea \

@@ -8,7 +8,7 @@ mod detail;
 mod list;
 
 pub use catalogue::products;
-pub use detail::detail;
+pub use detail::{detail, license_summary};
 pub use list::{list, EnrollmentFilter, PAGE_SIZE};
 
 use super::EnrollmentSummary;
