@@ -21,12 +21,17 @@ pub async fn for_user(state: &AppState, user: &CurrentUser) -> Result<Vec<Sectio
     let now = state.now_unix();
     let org = user.organisation_id.0;
     Ok(match user.role {
-        Role::VlscAdministrator | Role::OnlineAdministrator => vec![
-            awaiting_activation(db, org, now).await?,
-            links_expiring(db, org, now).await?,
-            reservations_this_week(db, org, state.clock.now().date()).await?,
-            changes_in_flight(db, "customer_id", org).await?,
-        ],
+        Role::VlscAdministrator | Role::OnlineAdministrator => {
+            // One read of the links waiting to be used serves both sections.
+            let links = unused_links(db, org, now).await?;
+            let expiring = links_expiring(&links, now);
+            vec![
+                awaiting_activation(links),
+                expiring,
+                reservations_this_week(db, org, state.clock.now().date()).await?,
+                changes_in_flight(db, "customer_id", org).await?,
+            ]
+        }
         Role::OnlineServicesManager => vec![osm_enrollments(db, &user.email, now).await?],
         Role::PartnerUser => vec![
             changes_in_flight(db, "partner_id", org).await?,
@@ -66,30 +71,27 @@ fn days(seconds: i64) -> String {
     }
 }
 
-/// Unused activation links still valid: `(number, name, expires_at)`.
-async fn unused_links(
-    db: &Db,
-    org: i64,
-    now: i64,
-    until: i64,
-) -> Result<Vec<(String, String, i64)>, AppError> {
+/// An enrollment's activation link, sent and not yet used: `(number, name, expires_at)`.
+type UnusedLink = (String, String, i64);
+
+/// The organisation's activation links still valid and not yet used (on
+/// enrollments with no online account yet), the first to expire first.
+async fn unused_links(db: &Db, org: i64, now: i64) -> Result<Vec<UnusedLink>, AppError> {
     Ok(sqlx::query_as(
         "SELECT e.enrollment_number, e.name, MIN(a.expires_at) FROM activations a \
          JOIN enrollments e ON e.id = a.enrollment_id \
-         WHERE e.customer_id = $1 AND a.used_at IS NULL AND a.expires_at > $2 AND a.expires_at <= $3 \
+         WHERE e.customer_id = $1 AND a.used_at IS NULL AND a.expires_at > $2 \
          AND NOT EXISTS (SELECT 1 FROM enrollment_accounts ea WHERE ea.enrollment_id = e.id) \
          GROUP BY e.enrollment_number, e.name ORDER BY MIN(a.expires_at), e.enrollment_number",
     )
     .bind(org)
     .bind(now)
-    .bind(until)
     .fetch_all(db.pool())
     .await?)
 }
 
-async fn awaiting_activation(db: &Db, org: i64, now: i64) -> Result<Section, AppError> {
-    let items = unused_links(db, org, now, i64::MAX)
-        .await?
+fn awaiting_activation(links: Vec<UnusedLink>) -> Section {
+    let items = links
         .into_iter()
         .map(|(number, name, expires)| Item {
             href: format!("/enrollments/{number}/activation"),
@@ -100,30 +102,30 @@ async fn awaiting_activation(db: &Db, org: i64, now: i64) -> Result<Section, App
             ),
         })
         .collect();
-    Ok(section(
+    section(
         "awaiting-activation",
         "Enrollments awaiting activation",
         "No enrollment is waiting for its activation link to be used.",
         items,
-    ))
+    )
 }
 
-async fn links_expiring(db: &Db, org: i64, now: i64) -> Result<Section, AppError> {
-    let items = unused_links(db, org, now, now + 30 * DAY)
-        .await?
-        .into_iter()
+fn links_expiring(links: &[UnusedLink], now: i64) -> Section {
+    let items = links
+        .iter()
+        .filter(|(.., expires)| *expires <= now + 30 * DAY)
         .map(|(number, name, expires)| Item {
             href: format!("/enrollments/{number}/activation"),
             label: format!("{number} · {name}"),
             detail: format!("The activation link expires in {}", days(expires - now)),
         })
         .collect();
-    Ok(section(
+    section(
         "links-expiring",
         "Activation links expiring within 30 days",
         "No activation link expires in the next 30 days.",
         items,
-    ))
+    )
 }
 
 async fn reservations_this_week(db: &Db, org: i64, today: time::Date) -> Result<Section, AppError> {
