@@ -5,9 +5,10 @@ import { ready, signIn } from "./accounts";
 const hydrated = () => test.info().project.name === "hydrated";
 const pick = (js: string, noJs: string) => (hydrated() ? js : noJs);
 
-async function openConsole(page: Page) {
+/** An enrollment's page as a support agent sees it, with the actions that apply. */
+async function openEnrollment(page: Page, number: string) {
   await signIn(page, "support@vl-operations.example");
-  await page.goto("/support");
+  await page.goto(`/enrollments/${number}`);
   await ready(page);
 }
 
@@ -36,9 +37,8 @@ async function activateWith(page: Page, link: string, number: string, domain: st
 test("support corrects an OSM typo with a retrigger and the new email's link works", async ({ page }) => {
   const number = pick("10000013", "10000014");
   const corrected = "sam.services@contoso.example";
-  await openConsole(page);
+  await openEnrollment(page, number);
   const form = page.locator("#correct-osm");
-  await form.getByLabel("Enrollment").fill(number);
   await form.getByLabel("New email").fill(corrected);
   await form.getByLabel("Reason").selectOption({ label: "Typo or data-entry correction" });
   await form.getByLabel("Send the activation email again once changed").check();
@@ -55,9 +55,8 @@ test("support corrects an OSM typo with a retrigger and the new email's link wor
 });
 
 test("a replacement by an address of another domain is refused with the guidance", async ({ page }) => {
-  await openConsole(page);
+  await openEnrollment(page, pick("10000013", "10000014"));
   const form = page.locator("#correct-osm");
-  await form.getByLabel("Enrollment").fill(pick("10000013", "10000014"));
   await form.getByLabel("New email").fill("someone@fabrikam.example");
   await form.getByLabel("Reason").selectOption({ label: "Replacement by another person" });
   await form.getByLabel("Asked by").fill("Ana Admin");
@@ -68,9 +67,9 @@ test("a replacement by an address of another domain is refused with the guidance
 
 test("support reactivates an expired link and the new link activates", async ({ page }) => {
   const number = pick("10000015", "10000016");
-  await openConsole(page);
+  await openEnrollment(page, number);
   const form = page.locator("#reactivate");
-  await form.getByLabel("Enrollment").fill(number);
+  await expect(form).toContainText("Sends osm@contoso.example a new link");
   await form.getByLabel("Asked by").fill("Ana Admin, by email");
   await form.getByRole("button", { name: "Reactivate" }).click();
   await expect(page).toHaveURL(/\/support\/tickets\/\d+$/);
@@ -94,9 +93,8 @@ test("support reactivates an expired link and the new link activates", async ({ 
 
 test("support remaps an enrollment to the correct account after naming both", async ({ page }) => {
   const number = pick("10000017", "10000018");
-  await openConsole(page);
+  await openEnrollment(page, number);
   const form = page.locator("#remap");
-  await form.getByLabel("Enrollment").fill(number);
   await form.getByLabel("Correct account's domain").fill("contoso.onmicrosoft.example");
   await form.getByRole("button", { name: "Review the remap" }).click();
   await expect(page.getByTestId("remap-preview")).toContainText("from the online account contoso-it.onmicrosoft.example");
@@ -108,4 +106,36 @@ test("support remaps an enrollment to the correct account after naming both", as
   await expect(page.getByTestId("ticket-outcome")).toContainText("moved from contoso-it.onmicrosoft.example to contoso.onmicrosoft.example");
   await page.goto(`/enrollments/${number}`);
   await expect(page.getByTestId("online-account")).toContainText("contoso.onmicrosoft.example");
+});
+
+test("support sees on an enrollment which actions apply, and why the others do not", async ({ page }) => {
+  await openEnrollment(page, "10000007");
+  const resend = page.locator("#support #resend");
+  await expect(resend).toContainText("No activation email has been sent for this enrollment yet");
+  await expect(resend.getByRole("button", { name: "Resend" })).toBeDisabled();
+  await expect(page.locator("#support #reactivate").getByRole("button", { name: "Reactivate" })).toBeDisabled();
+  const remap = page.locator("#support #remap");
+  await expect(remap).toContainText("not associated with an online account yet");
+  await expect(remap.getByRole("button", { name: "Review the remap" })).toBeDisabled();
+  const correct = page.locator("#support #correct-osm");
+  await expect(correct).toContainText("Changes the address of");
+  await expect(correct.getByRole("button", { name: "Correct the OSM" })).toBeEnabled();
+});
+
+test("only a support agent finds support's actions on an enrollment", async ({ page }) => {
+  await signIn(page, "admin@contoso.example");
+  await page.goto("/enrollments/10000007");
+  await expect(page.locator("#summary")).toBeVisible();
+  await expect(page.locator("#support")).toHaveCount(0);
+});
+
+test("the console finds an enrollment by a contact's email and its page offers the actions", async ({ page }) => {
+  await signIn(page, "support@vl-operations.example");
+  await page.goto("/support");
+  await ready(page);
+  await page.getByLabel("Find an enrollment").fill("sam.servces@contoso.example");
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(page).toHaveURL(/\/enrollments\?q=/);
+  await page.getByRole("link", { name: "10000013" }).click();
+  await expect(page.locator("#support #correct-osm")).toContainText("sam.servces@contoso.example");
 });

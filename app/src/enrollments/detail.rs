@@ -9,10 +9,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+/// A section a feature above this one adds to the page (the frame passes
+/// support's actions), given the enrollment's number; it renders nothing for
+/// whoever it is not for.
+pub type ExtraSection = fn(String) -> AnyView;
+
 /// One enrollment: summary, contacts, orders, License Summary, reservations and
-/// online account. Another organisation's enrollment answers "not found".
+/// online account, and `extra` after the summary. Another organisation's
+/// enrollment answers "not found".
 #[component]
-pub fn EnrollmentPage() -> impl IntoView {
+pub fn EnrollmentPage(#[prop(optional)] extra: Option<ExtraSection>) -> impl IntoView {
     let params = use_params_map();
     let number = move || params.read().get("number").unwrap_or_default();
     let reserve = ServerAction::<Reserve>::new();
@@ -35,7 +41,7 @@ pub fn EnrollmentPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Enrollment d reserve cancel place change/> }.into_any(),
+                    Ok(d) => view! { <Enrollment d reserve cancel place change extra/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotVisible title="Enrollment not found" text="There is no enrollment with this number among those you can see." back="/enrollments" back_label="Back to enrollments"/> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -51,6 +57,7 @@ fn Enrollment(
     cancel: ServerAction<CancelReservation>,
     place: ServerAction<PlaceOrder>,
     change: ServerAction<RequestContactChange>,
+    extra: Option<ExtraSection>,
 ) -> impl IntoView {
     let s = d.summary.clone();
     let cancel_error = Signal::derive(move || cancel.value().get().and_then(|r| r.err()));
@@ -78,6 +85,7 @@ fn Enrollment(
                 <dt>"Status"</dt><dd>{s.status}</dd>
             </dl>
         </section>
+        {extra.map(|section| section(number.clone()))}
 
         <section id="contacts" aria-labelledby="contacts-h">
             <h2 id="contacts-h">"Contacts"</h2>

@@ -8,7 +8,7 @@ pub mod records;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use detail::EnrollmentPage;
+pub use detail::{EnrollmentPage, ExtraSection};
 pub use list::EnrollmentsPage;
 
 use crate::domain::{ContactType, ProductKind};

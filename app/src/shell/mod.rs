@@ -16,10 +16,12 @@ use crate::activation::{ActivateConfirmPage, ActivatePage, DiagnosisPage, Mailbo
 use crate::audit::AuditPage;
 use crate::auth::SignInPage;
 use crate::contacts::{ChangePage, ChangesPage, RocQueuePage};
-use crate::enrollments::{EnrollmentPage, EnrollmentsPage};
+use crate::enrollments::{EnrollmentPage, EnrollmentsPage, ExtraSection};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
 use crate::reservations::ReservationsPage;
-use crate::support::{RemapPage, SupportConsolePage, TicketPage, TicketsPage};
+use crate::support::{
+    RemapPage, SupportConsolePage, SupportForEnrollment, TicketPage, TicketsPage,
+};
 use crate::ui::FormBehaviour;
 use home::HomePage;
 use leptos::prelude::*;
@@ -77,7 +79,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("enrollments") view=EnrollmentsPage ssr=SsrMode::Async/>
-                    <Route path=path!("enrollments/:number") view=EnrollmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("enrollments/:number") view=EnrollmentWithSupport ssr=SsrMode::Async/>
                     <Route path=path!("enrollments/:number/activation") view=DiagnosisPage ssr=SsrMode::Async/>
                     <Route path=path!("reservations") view=ReservationsPage ssr=SsrMode::Async/>
                     <Route path=path!("mailbox") view=MailboxPage ssr=SsrMode::Async/>
@@ -97,4 +99,13 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// An enrollment's page; a support agent finds support's actions on it.
+#[component]
+fn EnrollmentWithSupport() -> impl IntoView {
+    fn support(number: String) -> AnyView {
+        view! { <SupportForEnrollment number/> }.into_any()
+    }
+    view! { <EnrollmentPage extra=support as ExtraSection/> }
 }

@@ -1,31 +1,9 @@
 use super::{
-    list_replication_issues, list_tickets, support_form_key, CorrectOsmEmail, OsmCorrectionReason,
-    ReactivateLink, ReplicationIssue, ResendActivation, ResyncContact, TicketSummary,
+    list_replication_issues, list_tickets, ReplicationIssue, ResyncContact, TicketSummary,
 };
-use crate::error::AppError;
-use crate::ui::FormToken;
-use crate::ui::{action_errors, FieldError, FormError};
+use crate::ui::{FormError, FormToken};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-/// One labelled input of a console form; `form` makes its id unique.
-#[component]
-fn Input(
-    error: Signal<Option<AppError>>,
-    form: &'static str,
-    name: &'static str,
-    label: &'static str,
-    #[prop(optional)] kind: Option<&'static str>,
-) -> impl IntoView {
-    let id = format!("{form}-{name}");
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input id=id name=name type=kind.unwrap_or("text")/>
-            <FieldError error field=name/>
-        </div>
-    }
-}
 
 /// Tickets in a table, each linked to its page.
 #[component]
@@ -54,136 +32,40 @@ pub fn TicketTable(tickets: Vec<TicketSummary>) -> impl IntoView {
     .into_any()
 }
 
-/// The support console: tickets, the four ticket forms and replication issues.
+/// The support console: the queue of tickets and replication issues, and a
+/// search for the enrollment to act on (its page offers the actions).
 #[component]
 pub fn SupportConsolePage() -> impl IntoView {
-    let resend = ServerAction::<ResendActivation>::new();
-    let correct = ServerAction::<CorrectOsmEmail>::new();
-    let reactivate = ServerAction::<ReactivateLink>::new();
     let resync = ServerAction::<ResyncContact>::new();
     let data = Resource::new(
         move || resync.version().get(),
-        |_| async {
-            (
-                list_tickets().await,
-                list_replication_issues().await,
-                support_form_key().await,
-            )
-        },
+        |_| async { (list_tickets().await, list_replication_issues().await) },
     );
     view! {
         <Title text="Support console · Volume Licensing portal"/>
         <h1>"Support console"</h1>
+        <form method="get" action="/enrollments" class="search" role="search">
+            <div class="field">
+                <label for="find-enrollment">"Find an enrollment"</label>
+                <input id="find-enrollment" name="q" type="search"/>
+                <p class="hint">"By enrollment number, customer name or a contact's email address, in every organisation. Its page offers the actions that apply to it."</p>
+            </div>
+            <button type="submit">"Find"</button>
+        </form>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    (Ok(tickets), Ok(issues), Ok(key)) => view! {
+                    (Ok(tickets), Ok(issues)) => view! {
                         <section aria-labelledby="tickets-h">
                             <h2 id="tickets-h">"Tickets"</h2>
                             <TicketTable tickets/>
                         </section>
-                        <ResendForm action=resend key=format!("{key}-resend")/>
-                        <CorrectForm action=correct key=format!("{key}-correct")/>
-                        <ReactivateForm action=reactivate key=format!("{key}-reactivate")/>
-                        <RemapForm/>
                         <Replication issues action=resync/>
                     }.into_any(),
-                    (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn ResendForm(action: ServerAction<ResendActivation>, key: String) -> impl IntoView {
-    let (error, form_error) = action_errors(action);
-    view! {
-        <section id="resend" aria-labelledby="resend-h">
-            <h2 id="resend-h">"Resend the activation email"</h2>
-            <ActionForm action attr:novalidate=true attr:class="stacked">
-                <FormToken/>
-                <input type="hidden" name="request_key" value=key/>
-                <Input error form="resend" name="enrollment" label="Enrollment"/>
-                <Input error form="resend" name="asked_by" label="Asked by"/>
-                <FieldError error field="form"/>
-                <FormError error=form_error/>
-                <button type="submit" disabled=move || action.pending().get()>"Resend"</button>
-            </ActionForm>
-        </section>
-    }
-}
-
-#[component]
-fn CorrectForm(action: ServerAction<CorrectOsmEmail>, key: String) -> impl IntoView {
-    let (error, form_error) = action_errors(action);
-    view! {
-        <section id="correct-osm" aria-labelledby="correct-osm-h">
-            <h2 id="correct-osm-h">"Correct the OSM's email address"</h2>
-            <p class="hint">"Only within the same email domain; any other change of OSM takes a CICR through the partner."</p>
-            <ActionForm action attr:novalidate=true attr:class="stacked">
-                <FormToken/>
-                <input type="hidden" name="request_key" value=key/>
-                <Input error form="correct" name="enrollment" label="Enrollment"/>
-                <Input error form="correct" name="new_email" label="New email" kind="email"/>
-                <div class="field">
-                    <label for="correct-reason">"Reason"</label>
-                    <select id="correct-reason" name="reason">
-                        <option value="">"Choose a reason"</option>
-                        {OsmCorrectionReason::ALL.into_iter().map(|r| view! { <option value=r.code()>{r.label()}</option> }).collect_view()}
-                    </select>
-                    <FieldError error field="reason"/>
-                </div>
-                <div class="field checkbox">
-                    <input id="correct-retrigger" type="checkbox" name="retrigger" value="true"/>
-                    <label for="correct-retrigger">"Send the activation email again once changed"</label>
-                </div>
-                <Input error form="correct" name="asked_by" label="Asked by"/>
-                <FieldError error field="form"/>
-                <FormError error=form_error/>
-                <button type="submit" disabled=move || action.pending().get()>"Correct the OSM"</button>
-            </ActionForm>
-        </section>
-    }
-}
-
-#[component]
-fn ReactivateForm(action: ServerAction<ReactivateLink>, key: String) -> impl IntoView {
-    let (error, form_error) = action_errors(action);
-    view! {
-        <section id="reactivate" aria-labelledby="reactivate-h">
-            <h2 id="reactivate-h">"Reactivate an expired activation link"</h2>
-            <ActionForm action attr:novalidate=true attr:class="stacked">
-                <FormToken/>
-                <input type="hidden" name="request_key" value=key/>
-                <Input error form="reactivate" name="enrollment" label="Enrollment"/>
-                <Input error form="reactivate" name="asked_by" label="Asked by"/>
-                <FieldError error field="form"/>
-                <FormError error=form_error/>
-                <button type="submit" disabled=move || action.pending().get()>"Reactivate"</button>
-            </ActionForm>
-        </section>
-    }
-}
-
-/// Remapping starts with a review page that names both accounts (R10).
-#[component]
-fn RemapForm() -> impl IntoView {
-    view! {
-        <section id="remap" aria-labelledby="remap-h">
-            <h2 id="remap-h">"Remap licenses to the correct account"</h2>
-            <form method="get" action="/support/remap" class="stacked">
-                <div class="field">
-                    <label for="remap-enrollment">"Enrollment"</label>
-                    <input id="remap-enrollment" name="enrollment"/>
-                </div>
-                <div class="field">
-                    <label for="remap-domain">"Correct account's domain"</label>
-                    <input id="remap-domain" name="domain"/>
-                </div>
-                <button type="submit">"Review the remap"</button>
-            </form>
-        </section>
     }
 }
 

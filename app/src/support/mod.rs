@@ -6,6 +6,7 @@
 #[cfg(feature = "ssr")]
 pub mod actions;
 mod console;
+mod on_enrollment;
 mod remap_page;
 #[cfg(feature = "ssr")]
 pub mod replication;
@@ -14,6 +15,7 @@ mod ticket_page;
 pub mod tickets;
 
 pub use console::{SupportConsolePage, TicketsPage};
+pub use on_enrollment::{support_for_enrollment, Applies, EnrollmentSupport, SupportForEnrollment};
 pub use remap_page::RemapPage;
 pub use ticket_page::TicketPage;
 

@@ -7,9 +7,10 @@
 //!   (a double click, Enter twice) is dropped until the next page arrives;
 //! - **inline validation**: a field marked `required` that is empty gets its
 //!   message (`data-required`, the server's own wording) next to it before
-//!   anything is sent;
-//! - **what was typed is kept**: when the server refuses a form, the page it
-//!   sends back gets the values the person typed (never a password).
+//!   anything is sent.
+//!
+//! A refused form comes back with what was typed from the server itself (the
+//! edge keeps it for the page it sends back), so that needs no script.
 //!
 //! Nothing here decides anything: the server checks every field again.
 
@@ -30,11 +31,9 @@ mod browser {
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{
         Element, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement,
-        HtmlTextAreaElement, UrlSearchParams,
+        HtmlTextAreaElement,
     };
 
-    /// Where the values of the form being sent wait for the next page.
-    const KEPT: &str = "vlp-kept-form";
     const PENDING: &str = "data-pending";
     const INLINE: &str = "data-inline";
     const GENERIC_REQUIRED: &str = "Fill in this field.";
@@ -44,7 +43,6 @@ mod browser {
             // The browser tests wait for this before they interact.
             let _ = body.set_attribute("data-hydrated", "true");
         }
-        restore_kept_values();
         window_event_listener(ev::submit, |event| {
             let Some(form) = event
                 .target()
@@ -62,9 +60,6 @@ mod browser {
             }
             let _ = form.set_attribute(PENDING, "");
             let _ = form.set_attribute("aria-busy", "true");
-            if form.method().eq_ignore_ascii_case("post") {
-                keep_values(&form);
-            }
         });
         window_event_listener(ev::input, |event| {
             if let Some(field) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) {
@@ -165,103 +160,6 @@ mod browser {
                 note.remove();
                 let _ = field.remove_attribute("aria-invalid");
             }
-        }
-    }
-
-    fn is_kept(field: &Element) -> bool {
-        match field.dyn_ref::<HtmlInputElement>() {
-            Some(input) => !matches!(
-                input.type_().as_str(),
-                "password" | "hidden" | "file" | "submit" | "button"
-            ),
-            None => true,
-        }
-    }
-
-    fn keep_values(form: &HtmlFormElement) {
-        let (Ok(params), Some(action)) = (UrlSearchParams::new(), form.get_attribute("action"))
-        else {
-            return;
-        };
-        for field in controls(form) {
-            let (Some(name), Some(value)) = (field.get_attribute("name"), value_of(&field)) else {
-                continue;
-            };
-            if !is_kept(&field) {
-                continue;
-            }
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                if matches!(input.type_().as_str(), "checkbox" | "radio") && !input.checked() {
-                    continue;
-                }
-            }
-            params.append(&name, &value);
-        }
-        if let Ok(Some(storage)) = window().session_storage() {
-            let _ = storage.set_item(
-                KEPT,
-                &format!("{action}\n{}", String::from(params.to_string())),
-            );
-        }
-    }
-
-    /// Puts the kept values back into the form they came from, when the server
-    /// sent that form back with a message instead of accepting it.
-    fn restore_kept_values() {
-        let Ok(Some(storage)) = window().session_storage() else {
-            return;
-        };
-        let Ok(Some(kept)) = storage.get_item(KEPT) else {
-            return;
-        };
-        let _ = storage.remove_item(KEPT);
-        let Some((action, values)) = kept.split_once('\n') else {
-            return;
-        };
-        let Ok(params) = UrlSearchParams::new_with_str(values) else {
-            return;
-        };
-        let Ok(forms) = document().query_selector_all("form") else {
-            return;
-        };
-        for i in 0..forms.length() {
-            let Some(form) = forms
-                .item(i)
-                .and_then(|n| n.dyn_into::<HtmlFormElement>().ok())
-            else {
-                continue;
-            };
-            let refused = form
-                .query_selector(".field-error, .form-error")
-                .ok()
-                .flatten()
-                .is_some();
-            if form.get_attribute("action").as_deref() != Some(action) || !refused {
-                continue;
-            }
-            for field in controls(&form) {
-                let Some(name) = field.get_attribute("name") else {
-                    continue;
-                };
-                if !is_kept(&field) {
-                    continue;
-                }
-                let Some(value) = params.get(&name) else {
-                    continue;
-                };
-                if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                    if matches!(input.type_().as_str(), "checkbox" | "radio") {
-                        input.set_checked(params.get_all(&name).includes(&input.value().into(), 0));
-                    } else {
-                        input.set_value(&value);
-                    }
-                } else if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
-                    select.set_value(&value);
-                } else if let Some(area) = field.dyn_ref::<HtmlTextAreaElement>() {
-                    area.set_value(&value);
-                }
-            }
-            return;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The edge: what every request passes through before the portal sees it, and
 //! every answer on its way out. Forged posts are refused, form bodies are
-//! bounded and checked, answers carry the security headers, the client's
+//! bounded and checked, a refused form comes back with what was typed, answers carry the security headers, the client's
 //! address is worked out once, slow requests time out and a panic becomes the
 //! portal's error page. The README's "Security" section says what this promises.
 
@@ -8,6 +8,7 @@ pub mod client_address;
 mod forgery;
 mod form_fields;
 mod headers;
+mod kept_form;
 mod panics;
 pub(crate) mod refusal;
 mod statuses;
@@ -73,6 +74,7 @@ pub fn origin_of(url: &str) -> Option<String> {
 pub fn inside_sessions(router: Router, edge: &EdgeSettings) -> Router {
     router
         .layer(middleware::from_fn(statuses::server_fn_status))
+        .layer(middleware::from_fn(kept_form::keep))
         .layer(middleware::from_fn_with_state(edge.clone(), forgery::guard))
 }
 

@@ -494,6 +494,12 @@ fn matrix() -> Vec<Row> {
         untargeted("/api/support/form-key", none, "U FFFF F AF"),
         untargeted("/api/support/replication-issues", none, "U FFFF F AF"),
         row(
+            "/api/support/enrollment",
+            |c| vec![("number", c.number())],
+            "U FFFF F AF",
+            "U FFFF F AF",
+        ),
+        row(
             "/api/support/resend",
             |c| {
                 vec![

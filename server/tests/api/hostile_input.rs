@@ -371,6 +371,12 @@ fn functions() -> Vec<Function> {
         f("/api/support/form-key", User(SUPPORT), none, &[]),
         f("/api/support/replication-issues", User(SUPPORT), none, &[]),
         f(
+            "/api/support/enrollment",
+            User(SUPPORT),
+            |_, _| vec![("number", OWN.into())],
+            &[],
+        ),
+        f(
             "/api/support/resend",
             User(SUPPORT),
             |_, key| {

@@ -8,7 +8,9 @@ use crate::helpers::{Backend, TestApp};
 use app::activation::redeem::{confirm, link_state};
 use app::activation::LinkState;
 use app::enrollments::records::{associate_account, ensure_online_account};
-use app::support::{RemapPreview, ReplicationIssue, TicketDetail, TicketSummary};
+use app::support::{
+    EnrollmentSupport, RemapPreview, ReplicationIssue, TicketDetail, TicketSummary,
+};
 use app::AppError;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -694,7 +696,104 @@ async fn only_support_agents_reach_the_console(backend: Backend) {
         .contains("not associated"));
 }
 
+async fn actions_on(app: &TestApp, cookie: &str) -> EnrollmentSupport {
+    let response = post(app, cookie, "/api/support/enrollment", &[("number", OWN)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn refused(applies: &Result<String, String>) -> &str {
+    applies
+        .as_ref()
+        .err()
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+fn does(applies: &Result<String, String>) -> &str {
+    applies.as_ref().map(String::as_str).unwrap_or_default()
+}
+
+// R4, R5, R9, R10: the enrollment's page offers each action when its checks
+// would let it through, and says why not otherwise, as the enrollment moves
+// from no order to a sent link, an expired link and an activation.
+async fn an_enrollment_offers_the_actions_that_apply_now(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    let support = app.signed_in(SUPPORT).await;
+    let none = actions_on(&app, &support).await;
+    assert!(
+        refused(&none.resend).contains("first online order"),
+        "{none:?}"
+    );
+    assert!(
+        refused(&none.reactivate).contains("first online order"),
+        "{none:?}"
+    );
+    assert!(refused(&none.remap).contains("not associated"), "{none:?}");
+    assert!(
+        does(&none.correct_osm).contains("osm@contoso.example"),
+        "{none:?}"
+    );
+
+    first_order(&app, &f).await;
+    let sent = actions_on(&app, &support).await;
+    assert!(
+        does(&sent.resend).contains("again to osm@contoso.example"),
+        "{sent:?}"
+    );
+    assert!(
+        refused(&sent.reactivate).contains("still valid"),
+        "{sent:?}"
+    );
+    // What the page offers is what the action does.
+    ok_ticket(resend(&app, &support, &key("offered")).await).await;
+
+    app.clock.advance(Duration::from_secs(200 * 86_400));
+    let support = app.signed_in(SUPPORT).await;
+    let expired = actions_on(&app, &support).await;
+    assert!(
+        refused(&expired.resend).contains("reactivate it instead"),
+        "{expired:?}"
+    );
+    assert!(
+        does(&expired.reactivate).contains("new link"),
+        "{expired:?}"
+    );
+    assert_ne!(
+        expired.form_key, sent.form_key,
+        "each page gets its own form key"
+    );
+
+    let (app, f) = setup(backend).await;
+    first_order(&app, &f).await;
+    let token = link_token(&mailbox_bodies(&app).await[0]);
+    confirm(
+        &app.db,
+        &token,
+        "contoso.onmicrosoft.example",
+        "ga@contoso.example",
+        app.state.now_unix(),
+    )
+    .await
+    .unwrap();
+    let support = app.signed_in(SUPPORT).await;
+    let active = actions_on(&app, &support).await;
+    assert!(
+        refused(&active.resend).contains("already activated"),
+        "{active:?}"
+    );
+    assert!(
+        does(&active.remap).contains("from contoso.onmicrosoft.example"),
+        "{active:?}"
+    );
+    // Nobody else gets them.
+    let admin = app.signed_in(USERS[0].0).await;
+    let response = post(&app, &admin, "/api/support/enrollment", &[("number", OWN)]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
 both_backends!(
+    an_enrollment_offers_the_actions_that_apply_now,
     r4_support_resends_the_activation_email_to_the_same_address,
     r4_a_resend_is_refused_once_activated_or_expired,
     r5_support_corrects_an_osm_typo_and_retriggers_the_email,

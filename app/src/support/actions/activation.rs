@@ -21,7 +21,7 @@ pub(super) struct Activation {
 }
 
 pub(super) async fn ols_activation(
-    tx: &mut Tx,
+    conn: &mut sqlx::AnyConnection,
     enrollment_id: EnrollmentId,
 ) -> Result<Option<Activation>, AppError> {
     Ok(sqlx::query_as::<_, Activation>(
@@ -30,7 +30,7 @@ pub(super) async fn ols_activation(
          WHERE a.enrollment_id = $1 AND a.kind = 'ols'",
     )
     .bind(enrollment_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(conn)
     .await?)
 }
 
@@ -53,13 +53,27 @@ pub(super) fn resend_refusal(activation: Option<&Activation>, now: i64) -> Optio
     }
 }
 
+/// Why the activation link cannot be reactivated, if it cannot (R9): only an
+/// expired, unused link can.
+pub(super) fn reactivate_refusal(activation: Option<&Activation>, now: i64) -> Option<String> {
+    match activation {
+        None => resend_refusal(None, now),
+        Some(a) if a.used_at.is_some() => resend_refusal(Some(a), now),
+        Some(a) if now < a.expires_at => Some(format!(
+            "The link is still valid until {}: resend it instead.",
+            format_time(a.expires_at)
+        )),
+        Some(_) => None,
+    }
+}
+
 /// The activation whose email may be sent again, or the reason it may not.
 pub(super) async fn resendable(
     tx: &mut Tx,
     enrollment_id: EnrollmentId,
     now: i64,
 ) -> Result<Result<Activation, String>, AppError> {
-    let activation = ols_activation(tx, enrollment_id).await?;
+    let activation = ols_activation(&mut **tx, enrollment_id).await?;
     Ok(
         match (resend_refusal(activation.as_ref(), now), activation) {
             (None, Some(activation)) => Ok(activation),

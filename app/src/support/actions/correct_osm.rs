@@ -16,6 +16,10 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::{tickets, OsmCorrectionReason, TicketKind};
 
+/// Why there is nothing to correct.
+pub(super) const NO_OSM: &str =
+    "This enrollment has no OSM to correct: adding one takes a CICR, which the customer's partner submits.";
+
 /// An OSM correction as the console's form submits it.
 #[derive(Debug, Clone, Copy)]
 pub struct OsmCorrection<'a> {
@@ -54,10 +58,7 @@ impl TicketWork for CorrectOsm<'_> {
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| {
-            AppError::invalid(
-                "new_email",
-                "This enrollment has no OSM to correct: adding one takes a CICR, which the customer's partner submits.",
-            )
+            AppError::invalid("new_email", NO_OSM)
         })?;
         let old_address = EmailAddress::parse(&old).map_err(|_| AppError::Internal)?;
         if old_address == new {

@@ -11,11 +11,13 @@
 //! anything twice.
 
 mod activation;
+mod applicable;
 mod correct_osm;
 mod reactivate;
 mod remap;
 mod resend;
 
+pub use applicable::on_enrollment;
 pub use correct_osm::{correct_osm, OsmCorrection};
 pub use reactivate::reactivate;
 pub use remap::{remap, remap_preview};

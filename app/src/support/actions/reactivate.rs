@@ -1,7 +1,7 @@
 //! R9: a new link for an expired activation, valid six months from now; the
 //! old link stays dead. It goes to the same recipient.
 
-use super::activation::{ols_activation, resend_refusal, Activation};
+use super::activation::{ols_activation, reactivate_refusal, Activation};
 use super::{work, ConsoleForm, OnTicket, TicketWork, Worked};
 use crate::activation::outbox;
 use crate::audit::trail::record;
@@ -21,19 +21,10 @@ impl TicketWork for Reactivate {
     const KIND: TicketKind = TicketKind::Reactivate;
 
     async fn check(&self, tx: &mut Tx, on: &OnTicket<'_>) -> Result<Activation, AppError> {
-        let now = on.at();
-        match ols_activation(tx, on.enrollment.id).await? {
-            None => Err(AppError::Conflict(
-                resend_refusal(None, now).unwrap_or_default(),
-            )),
-            Some(a) if a.used_at.is_some() => Err(AppError::Conflict(
-                resend_refusal(Some(&a), now).unwrap_or_default(),
-            )),
-            Some(a) if now < a.expires_at => Err(AppError::Conflict(format!(
-                "The link is still valid until {}: resend it instead.",
-                format_time(a.expires_at)
-            ))),
-            Some(a) => Ok(a),
+        let activation = ols_activation(&mut **tx, on.enrollment.id).await?;
+        match (reactivate_refusal(activation.as_ref(), on.at()), activation) {
+            (None, Some(a)) => Ok(a),
+            (reason, _) => Err(AppError::Conflict(reason.unwrap_or_default())),
         }
     }
 

@@ -11,6 +11,10 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::support::{tickets, RemapPreview, TicketKind};
 
+/// Why there is nothing to remap.
+pub(super) const NOT_ASSOCIATED: &str =
+    "This enrollment is not associated with an online account yet: there is nothing to remap; its activation link binds it.";
+
 /// What a remap would move: the preview, and the ids of the account it
 /// leaves and the one it joins.
 struct Move {
@@ -33,10 +37,7 @@ async fn remap_facts(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| {
-        AppError::invalid(
-            "enrollment",
-            "This enrollment is not associated with an online account yet: there is nothing to remap; its activation link binds it.",
-        )
+        AppError::invalid("enrollment", NOT_ASSOCIATED)
     })?;
     let to_id = sqlx::query_scalar::<_, i64>("SELECT id FROM online_accounts WHERE domain = $1")
         .bind(&domain)
