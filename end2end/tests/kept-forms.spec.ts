@@ -51,12 +51,14 @@ test("a refused contact change keeps every field, the box ticked and the reason"
 test("a refused sign-in keeps the email, never the password", async ({ page }) => {
   await page.goto("/sign-in");
   await ready(page);
-  await page.getByLabel("Email").fill("ola@contoso.example");
+  // An address no account uses: a wrong password for a real one would count
+  // against that account while other journeys sign in with it.
+  await page.getByLabel("Email").fill("nobody-kept@contoso.example");
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.locator(".form-error")).toBeVisible();
   await ready(page);
-  await expect(page.getByLabel("Email")).toHaveValue("ola@contoso.example");
+  await expect(page.getByLabel("Email")).toHaveValue("nobody-kept@contoso.example");
   await expect(page.getByLabel("Password")).toHaveValue("");
   expect(await page.content()).not.toContain("not-the-password");
 });

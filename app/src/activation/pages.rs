@@ -4,7 +4,7 @@ use super::{
 };
 use crate::error::AppError;
 use crate::ui::FormToken;
-use crate::ui::{FieldError, FormError};
+use crate::ui::{FieldError, FormError, PageHeader};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -135,7 +135,8 @@ pub fn DiagnosisPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match diagnosis.await {
                     Ok(d) => view! {
-                        <h1>"Why no activation email? Enrollment " {d.enrollment_number.clone()}</h1>
+                        <PageHeader title="Why no activation email?"
+                            crumbs=vec![("Enrollments".to_string(), "/enrollments".to_string()), (format!("Enrollment {}", d.enrollment_number), format!("/enrollments/{}", d.enrollment_number))]/>
                         <p class="summary" data-testid="diagnosis-summary">{d.summary}</p>
                         <ul class="checks">
                             {d.checks.into_iter().map(|c| view! {
@@ -148,7 +149,7 @@ pub fn DiagnosisPage() -> impl IntoView {
                         </ul>
                         <h2>"Delivery timeline"</h2>
                         {if d.timeline.is_empty() {
-                            view! { <p>"No activation email has been decided or sent for this enrollment."</p> }.into_any()
+                            view! { <p class="empty">"No activation email has been decided or sent for this enrollment."</p> }.into_any()
                         } else {
                             view! {
                                 <ol class="timeline">

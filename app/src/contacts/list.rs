@@ -1,5 +1,6 @@
 use super::{list_contact_changes, ChangeSummary};
 use crate::error::AppError;
+use crate::ui::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,7 +23,7 @@ fn ChangeTable(
                         <tr>
                             <td><a href=format!("/changes/{}", c.reference)>{c.reference.clone()}</a></td>
                             <td>{c.enrollment_number}</td><td>{c.contact_label}</td><td>{c.requested_name}</td>
-                            <td>{c.status_label}</td><td>{c.submitted_at}</td>
+                            <td><StatusBadge state=c.status_label/></td><td>{c.submitted_at}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -1,7 +1,7 @@
 use super::{get_contact_change, ChangeTracker, ContactDetails, DecideContactChange, HopState};
 use crate::error::AppError;
 use crate::ui::FormToken;
-use crate::ui::{action_errors, FieldError, FormError, NotVisible};
+use crate::ui::{action_errors, FieldError, FormError, NotVisible, PageHeader, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -40,8 +40,8 @@ fn Tracker(t: ChangeTracker, decide: ServerAction<DecideContactChange>) -> impl 
     let reference = t.reference.clone();
     view! {
         <Title text=format!("{} · Volume Licensing portal", t.reference)/>
-        <h1>"Change " {t.reference.clone()}</h1>
-        <p class="status" data-testid="change-status" data-complete=t.complete.to_string()>{t.status_label.clone()}</p>
+        <PageHeader title=format!("Change {}", t.reference) crumbs=vec![("Contact changes".to_string(), "/changes".to_string())]/>
+        <p class="status" data-testid="change-status" data-complete=t.complete.to_string()><StatusBadge state=t.status_label.clone()/></p>
         <dl class="facts">
             <dt>"Enrollment"</dt><dd><a href=format!("/enrollments/{}", t.enrollment_number)>{t.enrollment_number.clone()}</a></dd>
             <dt>"Contact"</dt><dd>{t.contact_label.clone()}</dd>

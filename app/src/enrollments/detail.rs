@@ -4,7 +4,7 @@ use crate::error::AppError;
 use crate::orders::{PlaceOrder, PlaceOrderForm};
 use crate::reservations::{CancelReservation, Reserve, ReserveForm};
 use crate::ui::FormToken;
-use crate::ui::{FormError, NotVisible};
+use crate::ui::{FormError, NotVisible, PageHeader, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -65,7 +65,7 @@ fn Enrollment(
     let diagnosis_number = s.number.clone();
     view! {
         <Title text=format!("Enrollment {} · Volume Licensing portal", s.number)/>
-        <h1>"Enrollment " {s.number.clone()} <span class="subtitle">{s.name.clone()}</span></h1>
+        <PageHeader title=format!("Enrollment {}", s.number) subtitle=s.name.clone() crumbs=vec![("Enrollments".to_string(), "/enrollments".to_string())]/>
         <nav aria-label="Sections" class="sections">
             <a href="#summary">"Summary"</a>
             <a href="#contacts">"Contacts"</a>
@@ -82,7 +82,7 @@ fn Enrollment(
                 <dt>"Customer"</dt><dd>{s.customer_name}</dd>
                 <dt>"Partner"</dt><dd>{s.partner_name}</dd>
                 <dt>"Term"</dt><dd>{s.start_date} " to " {s.end_date}</dd>
-                <dt>"Status"</dt><dd>{s.status}</dd>
+                <dt>"Status"</dt><dd><StatusBadge state=s.status/></dd>
             </dl>
         </section>
         {extra.map(|section| section(number.clone()))}
@@ -91,7 +91,7 @@ fn Enrollment(
             <h2 id="contacts-h">"Contacts"</h2>
             <p class="hint" data-testid="contacts-source">"As " {d.contacts_source.clone()} " shows them."</p>
             {if d.contacts.is_empty() {
-                view! { <p>"No contract contacts are recorded."</p> }.into_any()
+                view! { <p class="empty">"No contract contacts are recorded."</p> }.into_any()
             } else {
                 view! {
                     <table>
@@ -123,7 +123,7 @@ fn Enrollment(
             <h2 id="orders-h">"Orders"</h2>
             <p class="export"><a href=format!("/enrollments/{number}/orders.csv") download>"Download the orders (CSV)"</a></p>
             {if d.orders.is_empty() {
-                view! { <p>"No orders have been placed on this enrollment."</p> }.into_any()
+                view! { <p class="empty">"No orders have been placed on this enrollment."</p> }.into_any()
             } else {
                 view! {
                     <table>
@@ -146,7 +146,7 @@ fn Enrollment(
             <h2 id="license-h">"License Summary"</h2>
             <p class="export"><a href=format!("/enrollments/{number}/license-summary.csv") download>"Download the License Summary (CSV)"</a></p>
             {if d.license_summary.is_empty() {
-                view! { <p>"No licenses yet: no order or reservation has been placed."</p> }.into_any()
+                view! { <p class="empty">"No licenses yet: no order or reservation has been placed."</p> }.into_any()
             } else {
                 view! {
                     <table>
@@ -165,7 +165,7 @@ fn Enrollment(
             <h2 id="reservations-h">"Reservations"</h2>
             <FormError error=cancel_error/>
             {if d.reservations.is_empty() {
-                view! { <p>"No online reservations."</p> }.into_any()
+                view! { <p class="empty">"No online reservations."</p> }.into_any()
             } else {
                 view! {
                     <table>
@@ -175,7 +175,7 @@ fn Enrollment(
                                 let label = format!("Cancel reservation {}", r.order_number);
                                 view! {
                                     <tr>
-                                        <td>{r.order_number.clone()}</td><td>{r.lines}</td><td>{r.usage_start_date}</td><td>{r.status}</td>
+                                        <td>{r.order_number.clone()}</td><td>{r.lines}</td><td>{r.usage_start_date}</td><td><StatusBadge state=r.status/></td>
                                         <td>{r.cancellable.then(|| view! {
                                             <ActionForm action=cancel>
                                                 <FormToken/>

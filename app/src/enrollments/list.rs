@@ -1,4 +1,5 @@
 use super::list_enrollments;
+use crate::ui::StatusBadge;
 use crate::ui::{urlencode, FieldError};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -72,7 +73,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
                                             <td>{e.customer_name}</td>
                                             <td>{e.partner_name}</td>
                                             <td>{e.end_date}</td>
-                                            <td>{e.status}</td>
+                                            <td><StatusBadge state=e.status/></td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -1,4 +1,5 @@
 use super::list_reservations;
+use crate::ui::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -40,7 +41,7 @@ pub fn ReservationsPage() -> impl IntoView {
                                         <td>{r.product_name}</td>
                                         <td>{r.quantity}</td>
                                         <td>{r.usage_start_date}</td>
-                                        <td>{r.status}</td>
+                                        <td><StatusBadge state=r.status/></td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -1,7 +1,7 @@
 use super::{
     list_replication_issues, list_tickets, ReplicationIssue, ResyncContact, TicketSummary,
 };
-use crate::ui::{FormError, FormToken};
+use crate::ui::{FormError, FormToken, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -23,7 +23,7 @@ pub fn TicketTable(tickets: Vec<TicketSummary>) -> impl IntoView {
                     <tr>
                         <td><a href=format!("/support/tickets/{}", t.id)>{format!("#{}", t.id)}</a></td>
                         <td>{t.kind_label}</td><td>{t.enrollment_number}</td><td>{t.asked_by}</td>
-                        <td>{t.status}</td><td>{t.opened_at}</td>
+                        <td><StatusBadge state=t.status/></td><td>{t.opened_at}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -90,7 +90,7 @@ fn Applicability(id: &'static str, applies: Applies) -> impl IntoView {
         Ok(does) => view! { <p class="does" id=format!("{id}-what")>{does}</p> }.into_any(),
         Err(why) => view! {
             <p class="does-not-apply" id=format!("{id}-what")>
-                <span class="badge badge-muted">"Not available"</span> " " {why}
+                <span class="badge badge-neutral">"Not available"</span> " " {why}
             </p>
         }
         .into_any(),

@@ -1,6 +1,6 @@
 use super::{preview_remap, support_form_key, RemapLicenses};
 use crate::ui::FormToken;
-use crate::ui::{action_errors, FieldError, FormError};
+use crate::ui::{action_errors, FieldError, FormError, PageHeader};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -26,7 +26,7 @@ pub fn RemapPage() -> impl IntoView {
     });
     view! {
         <Title text="Remap licenses · Volume Licensing portal"/>
-        <h1>"Remap licenses"</h1>
+        <PageHeader title="Remap licenses" crumbs=vec![("Support console".to_string(), "/support".to_string())]/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match preview.await {

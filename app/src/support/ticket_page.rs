@@ -2,7 +2,7 @@ use super::{get_ticket, SendForTicket, TicketDetail};
 use crate::contacts::HopState;
 use crate::error::AppError;
 use crate::ui::FormToken;
-use crate::ui::{FormError, NotVisible};
+use crate::ui::{FormError, NotVisible, PageHeader, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -43,12 +43,12 @@ fn Ticket(t: TicketDetail, send: ServerAction<SendForTicket>) -> impl IntoView {
     let error = Signal::derive(move || send.value().get().and_then(|r| r.err()));
     view! {
         <Title text=format!("Ticket #{} · Volume Licensing portal", s.id)/>
-        <h1>"Ticket #" {s.id} <span class="subtitle">{s.kind_label.clone()}</span></h1>
+        <PageHeader title=format!("Ticket #{}", s.id) subtitle=s.kind_label.clone() crumbs=vec![("Tickets".to_string(), "/tickets".to_string())]/>
         <dl class="facts">
-            <dt>"Enrollment"</dt><dd>{s.enrollment_number.clone()}</dd>
+            <dt>"Enrollment"</dt><dd><a href=format!("/enrollments/{}", s.enrollment_number)>{s.enrollment_number.clone()}</a></dd>
             <dt>"Asked by"</dt><dd>{s.asked_by.clone()}</dd>
             <dt>"Opened"</dt><dd>{s.opened_at.clone()}</dd>
-            <dt>"Status"</dt><dd data-testid="ticket-status">{s.status.clone()}</dd>
+            <dt>"Status"</dt><dd data-testid="ticket-status"><StatusBadge state=s.status.clone()/></dd>
             <dt>"Outcome"</dt><dd data-testid="ticket-outcome">{s.outcome.clone()}</dd>
             {s.from_change.clone().map(|r| view! {
                 <dt>"Opened by"</dt><dd><a href=format!("/changes/{r}")>{r.clone()}</a></dd>
