@@ -4,8 +4,8 @@
 //! person who asked and goes to that ticket, like the console's forms did.
 
 use super::{CorrectOsmEmail, OsmCorrectionReason, ReactivateLink, ResendActivation};
-use crate::access::Task;
 use crate::auth::CurrentUserResource;
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
@@ -47,7 +47,7 @@ pub fn SupportForEnrollment(number: String) -> impl IntoView {
         move || number.clone(),
         move |number| async move {
             match user.await {
-                Ok(Some(u)) if Task::Support.allowed_for(u.role) => {
+                Ok(Some(u)) if u.role == Role::SupportAgent => {
                     support_for_enrollment(number).await.ok()
                 }
                 _ => None,

@@ -73,7 +73,7 @@ pub(super) async fn resendable(
     enrollment_id: EnrollmentId,
     now: i64,
 ) -> Result<Result<Activation, String>, AppError> {
-    let activation = ols_activation(&mut **tx, enrollment_id).await?;
+    let activation = ols_activation(tx, enrollment_id).await?;
     Ok(
         match (resend_refusal(activation.as_ref(), now), activation) {
             (None, Some(activation)) => Ok(activation),

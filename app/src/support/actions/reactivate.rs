@@ -21,7 +21,7 @@ impl TicketWork for Reactivate {
     const KIND: TicketKind = TicketKind::Reactivate;
 
     async fn check(&self, tx: &mut Tx, on: &OnTicket<'_>) -> Result<Activation, AppError> {
-        let activation = ols_activation(&mut **tx, on.enrollment.id).await?;
+        let activation = ols_activation(tx, on.enrollment.id).await?;
         match (reactivate_refusal(activation.as_ref(), on.at()), activation) {
             (None, Some(a)) => Ok(a),
             (reason, _) => Err(AppError::Conflict(reason.unwrap_or_default())),
