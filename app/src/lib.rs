@@ -18,6 +18,7 @@ pub mod exports;
 pub mod home;
 #[cfg(feature = "ssr")]
 pub mod keys;
+pub mod lists;
 pub mod orders;
 pub mod people;
 pub mod reservations;

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["keys", "db", "response"],
     &["state"],
     &["ui"],
+    &["lists"],
     &["audit::trail"],
     &["auth"],
     &["access"],

@@ -147,10 +147,25 @@ pub async fn decide_contact_change(
 /// The changes the caller may see, newest first; `awaiting_roc` keeps only the
 /// operations-center queue.
 #[server(endpoint = "contact-changes")]
-pub async fn list_contact_changes(awaiting_roc: String) -> Result<Vec<ChangeSummary>, AppError> {
+pub async fn list_contact_changes(
+    awaiting_roc: String,
+    contact: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<crate::lists::Page<ChangeSummary>, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
         let awaiting_roc = AppError::parse_flag("awaiting_roc", &awaiting_roc)?;
-        ssr::list(&state.db, &user, awaiting_roc).await
+        let filter = ssr::ChangeFilter::parse(
+            awaiting_roc,
+            contact.as_deref(),
+            sort.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
+        ssr::list(&state.db, &user, &filter).await
     })
     .await
 }

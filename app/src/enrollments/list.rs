@@ -1,27 +1,40 @@
 use super::list_enrollments;
-use crate::ui::StatusBadge;
-use crate::ui::{urlencode, FieldError};
+use crate::lists::{Direction, ListQuery, Pager, SortHeader};
+use crate::ui::{FieldError, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
 
-/// The enrollments the user may see, with search, a status filter and
-/// pagination by key. The search is a GET form, so it works without JavaScript.
+/// The enrollments the user may see, with search, a status filter, sorting by
+/// its main columns, its count and pagination by key, all kept in the URL.
+/// The search is a GET form, so it works without JavaScript.
 #[component]
 pub fn EnrollmentsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = ListQuery::current();
     let param = move |name: &str| query.read().get(name);
     let list = Resource::new(
-        move || (param("q"), param("status"), param("after")),
-        |(q, status, after)| list_enrollments(q, status, after),
+        move || {
+            (
+                param("q"),
+                param("status"),
+                param("sort"),
+                param("dir"),
+                param("after"),
+                param("per"),
+            )
+        },
+        |(q, status, sort, dir, after, per)| list_enrollments(q, status, sort, dir, after, per),
     );
     let q_value = move || param("q").unwrap_or_default();
     let status_is = move |s: &'static str| move || param("status").unwrap_or_default() == s;
     view! {
         <Title text="Enrollments · Volume Licensing portal"/>
         <h1>"Enrollments"</h1>
-        <Form method="GET" action="" attr:class="search">
+        <form method="get" action="/enrollments" class="search" role="search">
+            // The sort stays as it is when the search changes.
+            {move || param("sort").map(|s| view! { <input type="hidden" name="sort" value=s/> })}
+            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
+            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
             <div class="field">
                 <label for="q">"Search"</label>
                 <input id="q" name="q" type="search" value=q_value
@@ -36,7 +49,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
                 </select>
             </div>
             <button type="submit">"Search"</button>
-        </Form>
+        </form>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -45,24 +58,24 @@ pub fn EnrollmentsPage() -> impl IntoView {
                         view! {
                             <FieldError error field="q"/>
                             <FieldError error field="status"/>
-                            {(!matches!(e, crate::error::AppError::Invalid { .. })).then(|| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                            {(!matches!(e, crate::error::AppError::Invalid { field: ref f, .. } if f == "q" || f == "status"))
+                                .then(|| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
                         }.into_any()
                     }
-                    Ok(page) if page.items.is_empty() => view! { <p>"No enrollments match."</p> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"No enrollments match."</p> }.into_any(),
                     Ok(page) => {
-                        let next = page.next_after.map(|after| {
-                            let mut href = format!("/enrollments?after={after}");
-                            if let Some(q) = param("q") { href.push_str(&format!("&q={}", urlencode(&q))); }
-                            if let Some(s) = param("status") { href.push_str(&format!("&status={}", urlencode(&s))); }
-                            href
-                        });
+                        let shown = page.items.len();
                         view! {
                             <table>
                                 <caption>"Enrollments you can see"</caption>
                                 <thead><tr>
-                                    <th scope="col">"Enrollment"</th><th scope="col">"Name"</th>
-                                    <th scope="col">"Agreement"</th><th scope="col">"Customer"</th>
-                                    <th scope="col">"Partner"</th><th scope="col">"Ends"</th><th scope="col">"Status"</th>
+                                    <SortHeader label="Enrollment" key="number" query default=Direction::Ascending/>
+                                    <SortHeader label="Name" key="name" query/>
+                                    <th scope="col">"Agreement"</th>
+                                    <SortHeader label="Customer" key="customer" query/>
+                                    <th scope="col">"Partner"</th>
+                                    <SortHeader label="Ends" key="ends" query/>
+                                    <SortHeader label="Status" key="status" query/>
                                 </tr></thead>
                                 <tbody>
                                     {page.items.into_iter().map(|e| view! {
@@ -78,10 +91,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <nav aria-label="Pages" class="pages">
-                                <a href="/enrollments">"First page"</a>
-                                {next.map(|href| view! { <a href=href rel="next">"Next page"</a> })}
-                            </nav>
+                            <Pager total=page.total shown next_after=page.next_after noun="enrollments" query/>
                         }.into_any()
                     }
                 }

@@ -29,12 +29,8 @@ pub struct EnrollmentSummary {
     pub status: String,
 }
 
-/// A page of enrollments, and where the next page starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrollmentList {
-    pub items: Vec<EnrollmentSummary>,
-    pub next_after: Option<String>,
-}
+/// A page of enrollments, how many match, and where the next page starts.
+pub type EnrollmentList = crate::lists::Page<EnrollmentSummary>;
 
 /// A contract-level contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,11 +106,20 @@ pub struct EnrollmentDetail {
 pub async fn list_enrollments(
     q: Option<String>,
     status: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
     after: Option<String>,
+    per: Option<String>,
 ) -> Result<EnrollmentList, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        let filter =
-            ssr::EnrollmentFilter::parse(q.as_deref(), status.as_deref(), after.as_deref())?;
+        let filter = ssr::EnrollmentFilter::parse(
+            q.as_deref(),
+            status.as_deref(),
+            sort.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
         ssr::list(&state.db, &user, &filter).await
     })
     .await

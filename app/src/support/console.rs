@@ -1,35 +1,91 @@
-use super::{
-    list_replication_issues, list_tickets, ReplicationIssue, ResyncContact, TicketSummary,
-};
+use super::{list_replication_issues, list_tickets, ReplicationIssue, ResyncContact, TicketKind};
+use crate::lists::{Direction, ListQuery, Pager, SortHeader};
 use crate::ui::{FormError, FormToken, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Tickets in a table, each linked to its page.
+/// The tickets, with filters, sorting, the count and pages, all in the URL.
 #[component]
-pub fn TicketTable(tickets: Vec<TicketSummary>) -> impl IntoView {
-    if tickets.is_empty() {
-        return view! { <p>"No tickets."</p> }.into_any();
-    }
+pub fn TicketList() -> impl IntoView {
+    let query = ListQuery::current();
+    let param = move |name: &str| query.read().get(name);
+    let tickets = Resource::new(
+        move || {
+            (
+                param("status"),
+                param("kind"),
+                param("sort"),
+                param("dir"),
+                param("after"),
+                param("per"),
+            )
+        },
+        |(status, kind, sort, dir, after, per)| list_tickets(status, kind, sort, dir, after, per),
+    );
+    let status_is = move |s: &'static str| move || param("status").unwrap_or_default() == s;
+    let kind_is = move |k: &'static str| move || param("kind").unwrap_or_default() == k;
     view! {
-        <table>
-            <caption>"Tickets, open ones first"</caption>
-            <thead><tr>
-                <th scope="col">"Ticket"</th><th scope="col">"Type"</th><th scope="col">"Enrollment"</th>
-                <th scope="col">"Asked by"</th><th scope="col">"Status"</th><th scope="col">"Opened"</th>
-            </tr></thead>
-            <tbody>
-                {tickets.into_iter().map(|t| view! {
-                    <tr>
-                        <td><a href=format!("/support/tickets/{}", t.id)>{format!("#{}", t.id)}</a></td>
-                        <td>{t.kind_label}</td><td>{t.enrollment_number}</td><td>{t.asked_by}</td>
-                        <td><StatusBadge state=t.status/></td><td>{t.opened_at}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+        <form method="get" action=move || query.read().path().to_string() class="search" aria-label="Filter the tickets">
+            {move || param("sort").map(|s| view! { <input type="hidden" name="sort" value=s/> })}
+            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
+            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
+            <div class="field">
+                <label for="ticket-status">"Status"</label>
+                <select id="ticket-status" name="status">
+                    <option value="" selected=status_is("")>"Any"</option>
+                    <option value="open" selected=status_is("open")>"Open"</option>
+                    <option value="done" selected=status_is("done")>"Done"</option>
+                    <option value="refused" selected=status_is("refused")>"Refused"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="ticket-kind">"Type"</label>
+                <select id="ticket-kind" name="kind">
+                    <option value="" selected=kind_is("")>"Any"</option>
+                    {TicketKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.code() selected=kind_is(k.code())>{k.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit">"Filter"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match tickets.await {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"No tickets match."</p> }.into_any(),
+                    Ok(page) => {
+                        let shown = page.items.len();
+                        view! {
+                            <table>
+                                <caption>"Tickets"</caption>
+                                <thead><tr>
+                                    <SortHeader label="Ticket" key="ticket" query/>
+                                    <th scope="col">"Type"</th>
+                                    <SortHeader label="Enrollment" key="enrollment" query/>
+                                    <th scope="col">"Asked by"</th>
+                                    <SortHeader label="Status" key="status" query/>
+                                    <SortHeader label="Opened" key="opened" query default=Direction::Descending/>
+                                </tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|t| view! {
+                                        <tr>
+                                            <td><a href=format!("/support/tickets/{}", t.id)>{format!("#{}", t.id)}</a></td>
+                                            <td>{t.kind_label}</td>
+                                            <td><a href=format!("/enrollments/{}", t.enrollment_number)>{t.enrollment_number.clone()}</a></td>
+                                            <td>{t.asked_by}</td>
+                                            <td><StatusBadge state=t.status/></td><td>{t.opened_at}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager total=page.total shown next_after=page.next_after noun="tickets" query/>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
-    .into_any()
 }
 
 /// The support console: the queue of tickets and replication issues, and a
@@ -37,10 +93,7 @@ pub fn TicketTable(tickets: Vec<TicketSummary>) -> impl IntoView {
 #[component]
 pub fn SupportConsolePage() -> impl IntoView {
     let resync = ServerAction::<ResyncContact>::new();
-    let data = Resource::new(
-        move || resync.version().get(),
-        |_| async { (list_tickets().await, list_replication_issues().await) },
-    );
+    let issues = Resource::new(move || resync.version().get(), |_| list_replication_issues());
     view! {
         <Title text="Support console · Volume Licensing portal"/>
         <h1>"Support console"</h1>
@@ -52,17 +105,15 @@ pub fn SupportConsolePage() -> impl IntoView {
             </div>
             <button type="submit">"Find"</button>
         </form>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <section aria-labelledby="tickets-h">
+            <h2 id="tickets-h">"Tickets"</h2>
+            <TicketList/>
+        </section>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match data.await {
-                    (Ok(tickets), Ok(issues)) => view! {
-                        <section aria-labelledby="tickets-h">
-                            <h2 id="tickets-h">"Tickets"</h2>
-                            <TicketTable tickets/>
-                        </section>
-                        <Replication issues action=resync/>
-                    }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                match issues.await {
+                    Ok(issues) => view! { <Replication issues action=resync/> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -119,17 +170,9 @@ fn Replication(
 /// A customer's tickets and their status.
 #[component]
 pub fn TicketsPage() -> impl IntoView {
-    let tickets = Resource::new(|| (), |_| list_tickets());
     view! {
         <Title text="Support tickets · Volume Licensing portal"/>
         <h1>"Support tickets"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match tickets.await {
-                    Ok(tickets) => view! { <TicketTable tickets/> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <TicketList/>
     }
 }

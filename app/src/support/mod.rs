@@ -49,16 +49,17 @@ impl TicketKind {
         }
     }
 
+    /// Every kind, in the order lists offer them.
+    pub const ALL: [TicketKind; 4] = [
+        TicketKind::ResendActivation,
+        TicketKind::CorrectOsm,
+        TicketKind::Reactivate,
+        TicketKind::Remap,
+    ];
+
     /// Reads a stored value.
     pub fn parse(code: &str) -> Option<Self> {
-        [
-            TicketKind::ResendActivation,
-            TicketKind::CorrectOsm,
-            TicketKind::Reactivate,
-            TicketKind::Remap,
-        ]
-        .into_iter()
-        .find(|k| k.code() == code)
+        Self::ALL.into_iter().find(|k| k.code() == code)
     }
 
     /// The name shown to people.
@@ -217,12 +218,27 @@ fn console_form<'a>(
     }
 }
 
-/// The tickets the caller may see: all for support and ROC, the organisation's
-/// for a customer's users.
+/// A page of the tickets the caller may see (all for support and ROC, the
+/// organisation's for a customer's users), filtered and sorted as asked.
 #[server(endpoint = "tickets")]
-pub async fn list_tickets() -> Result<Vec<TicketSummary>, AppError> {
+pub async fn list_tickets(
+    status: Option<String>,
+    kind: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<crate::lists::Page<TicketSummary>, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        tickets::list(&state.db, &user).await
+        let filter = tickets::TicketFilter::parse(
+            status.as_deref(),
+            kind.as_deref(),
+            sort.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
+        tickets::list(&state.db, &user, &filter).await
     })
     .await
 }

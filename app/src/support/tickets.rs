@@ -10,6 +10,8 @@ use crate::contacts::{Hop, HopState};
 use crate::db::{Db, Tx};
 use crate::domain::{format_time, DownstreamSystem, TicketId, UserId};
 use crate::error::AppError;
+use crate::lists::ssr::{Column, Kind, Sorting, Value};
+use crate::lists::{Direction, Page};
 
 /// Checks the "asked by" field: who brought the request to support.
 pub fn asked_by(input: &str) -> Result<String, AppError> {
@@ -175,18 +177,110 @@ impl Row {
     }
 }
 
-/// The latest 200 tickets the caller may see, open ones first.
-pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<TicketSummary>, AppError> {
+/// The columns the ticket list sorts by.
+const COLUMNS: [Column; 4] = [
+    Column {
+        key: "opened",
+        sql: "t.opened_at",
+        kind: Kind::Integer,
+    },
+    Column {
+        key: "ticket",
+        sql: "t.id",
+        kind: Kind::Integer,
+    },
+    Column {
+        key: "enrollment",
+        sql: "e.enrollment_number",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "status",
+        sql: "t.status",
+        kind: Kind::Text,
+    },
+];
+
+/// The ticket list's filters and sort, as the URL has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub status: String,
+    pub kind: String,
+    pub sorting: Sorting,
+}
+
+impl TicketFilter {
+    /// Reads the list's query string; newest first unless it says otherwise.
+    pub fn parse(
+        status: Option<&str>,
+        kind: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        after: Option<&str>,
+        per: Option<&str>,
+    ) -> Result<Self, AppError> {
+        let status = status.unwrap_or_default().trim().to_string();
+        if !["", "open", "done", "refused"].contains(&status.as_str()) {
+            return Err(AppError::invalid("status", "Choose a status from the list."));
+        }
+        let kind = kind.unwrap_or_default().trim().to_string();
+        if !kind.is_empty() && TicketKind::parse(&kind).is_none() {
+            return Err(AppError::invalid("kind", "Choose a type from the list."));
+        }
+        Ok(TicketFilter {
+            status,
+            kind,
+            sorting: Sorting::parse(&COLUMNS, ("opened", Direction::Descending), sort, dir, after)?
+                .per_page(per)?,
+        })
+    }
+}
+
+/// A page of the tickets the caller may see, filtered and sorted as asked,
+/// with how many match.
+pub async fn list(
+    db: &Db,
+    user: &CurrentUser,
+    filter: &TicketFilter,
+) -> Result<Page<TicketSummary>, AppError> {
     let org = crate::access::records::tickets(user)?;
-    let rows = sqlx::query_as::<_, Row>(&format!(
-        "{SELECT} WHERE ($1 = 0 OR t.customer_id = $1) \
-         ORDER BY CASE WHEN t.status = $2 THEN 0 ELSE 1 END, t.id DESC LIMIT 200"
+    let matching = "WHERE ($1 = 0 OR t.customer_id = $1) AND ($2 = '' OR t.status = $2) \
+                    AND ($3 = '' OR t.kind = $3)";
+    let sorting = &filter.sorting;
+    let sql = format!(
+        "{SELECT} {matching}{}{}",
+        sorting.after_condition("t.id", 4),
+        sorting.order_by("t.id")
+    );
+    let org = org.map_or(0, |o| o.0);
+    let query = sqlx::query_as::<_, Row>(&sql)
+        .bind(org)
+        .bind(&filter.status)
+        .bind(&filter.kind);
+    let rows = sorting.bind(query).fetch_all(db.pool()).await?;
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM support_tickets t {matching}"
     ))
-    .bind(org.map_or(0, |o| o.0))
-    .bind(TicketStatus::Open.code())
-    .fetch_all(db.pool())
+    .bind(org)
+    .bind(&filter.status)
+    .bind(&filter.kind)
+    .fetch_one(db.pool())
     .await?;
-    Ok(rows.into_iter().map(Row::summary).collect())
+    let column = sorting.column.key;
+    Ok(sorting.page(
+        rows,
+        total,
+        |r| {
+            let value = match column {
+                "opened" => Value::Integer(r.opened_at),
+                "ticket" => Value::Integer(r.id),
+                "status" => Value::Text(r.status.clone()),
+                _ => Value::Text(r.enrollment_number.clone()),
+            };
+            (value, r.id)
+        },
+        Row::summary,
+    ))
 }
 
 /// One ticket the caller may see, with its actions, the audit entries it made

@@ -194,12 +194,13 @@ async fn r7_a_bill_to_change_waits_for_the_roc_operator_then_propagates(backend:
         "eMSL changed before approval"
     );
     let roc = app.signed_in(ROC).await;
-    let queue: Vec<app::contacts::ChangeSummary> = app
+    let queue = app
         .call_with("/api/contact-changes", &[("awaiting_roc", "true")], &roc)
         .await
-        .json()
+        .json::<app::lists::Page<app::contacts::ChangeSummary>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].reference, reference);
     let t = tracker(&app, &roc, &reference).await;
@@ -381,12 +382,13 @@ async fn r7_an_approval_over_a_changed_bill_to_contact_is_closed_as_not_applied(
     .await
     .unwrap();
     assert_eq!(jobs, 0);
-    let queue: Vec<app::contacts::ChangeSummary> = app
+    let queue = app
         .call_with("/api/contact-changes", &[("awaiting_roc", "true")], &roc)
         .await
-        .json()
+        .json::<app::lists::Page<app::contacts::ChangeSummary>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(queue.is_empty(), "{queue:?}");
 }
 
@@ -710,16 +712,17 @@ async fn only_roc_operators_decide_and_other_organisations_see_nothing(backend: 
             .call_with("/api/enrollment", &[("number", OWN)], &cookie)
             .await;
         assert_eq!(contacts.status(), StatusCode::NOT_FOUND, "{email}");
-        let list: Vec<app::contacts::ChangeSummary> = app
+        let list = app
             .call_with(
                 "/api/contact-changes",
                 &[("awaiting_roc", "false")],
                 &cookie,
             )
             .await
-            .json()
-            .await
-            .unwrap();
+        .json::<app::lists::Page<app::contacts::ChangeSummary>>()
+        .await
+        .unwrap()
+        .items;
         assert!(
             list.is_empty(),
             "{email} sees another organisation's changes"

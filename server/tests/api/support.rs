@@ -11,6 +11,7 @@ use app::enrollments::records::{associate_account, ensure_online_account};
 use app::support::{
     EnrollmentSupport, RemapPreview, ReplicationIssue, TicketDetail, TicketSummary,
 };
+use app::lists::Page;
 use app::AppError;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -449,12 +450,13 @@ async fn r7_a_cicr_retrigger_arrives_as_a_ticket_and_sends_once(backend: Backend
         StatusCode::OK
     );
     let support = app.signed_in(SUPPORT).await;
-    let list: Vec<TicketSummary> = app
+    let list = app
         .call("/api/tickets", Some(&support))
         .await
-        .json()
+        .json::<Page<TicketSummary>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].from_change.as_deref(), Some("CICR-000001"));
     let id = list[0].id.to_string();
@@ -649,12 +651,13 @@ async fn only_support_agents_reach_the_console(backend: Backend) {
     }
     // The customer's users see their organisation's tickets; partners and other customers do not.
     let admin = app.signed_in("admin@contoso.example").await;
-    let own: Vec<TicketSummary> = app
+    let own = app
         .call("/api/tickets", Some(&admin))
         .await
-        .json()
+        .json::<Page<TicketSummary>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(own.len(), 1);
     assert_eq!(ticket(&app, &admin, own[0].id).await.summary.status, "done");
     let pat = app.signed_in("pat@fabrikam.example").await;
@@ -669,12 +672,13 @@ async fn only_support_agents_reach_the_console(backend: Backend) {
     )
     .await;
     let northwind = app.signed_in("admin@northwind.example").await;
-    let theirs: Vec<TicketSummary> = app
+    let theirs = app
         .call("/api/tickets", Some(&northwind))
         .await
-        .json()
+        .json::<Page<TicketSummary>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(theirs.is_empty());
     let response = app
         .call_with("/api/ticket", &[("id", &id)], &northwind)

@@ -9,7 +9,7 @@ mod submit;
 mod track;
 
 pub use decide::decide;
-pub use list::{in_flight, list};
+pub use list::{in_flight, list, ChangeFilter};
 pub use submit::{
     submit, version_in, versions_field, BillingInput, ChangeInput, CHANGED_SINCE_OPENED,
 };

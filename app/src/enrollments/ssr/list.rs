@@ -6,13 +6,44 @@ use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::enrollments::EnrollmentList;
 use crate::error::AppError;
+use crate::lists::ssr::{Column, Kind, Sorting, Value};
+use crate::lists::Direction;
 
-/// The list's search, filter and position.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The columns the list sorts by.
+pub const COLUMNS: [Column; 5] = [
+    Column {
+        key: "number",
+        sql: "e.enrollment_number",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "name",
+        sql: "e.name",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "customer",
+        sql: "c.name",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "ends",
+        sql: "e.end_date",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "status",
+        sql: "e.status",
+        kind: Kind::Text,
+    },
+];
+
+/// The list's search, filter, sort and position.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrollmentFilter {
     pub query: String,
     pub status: String,
-    pub after: String,
+    pub sorting: Sorting,
 }
 
 impl EnrollmentFilter {
@@ -20,7 +51,10 @@ impl EnrollmentFilter {
     pub fn parse(
         q: Option<&str>,
         status: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
         after: Option<&str>,
+        per: Option<&str>,
     ) -> Result<Self, AppError> {
         let status = status.unwrap_or_default().trim().to_string();
         if !["", "active", "expired"].contains(&status.as_str()) {
@@ -36,16 +70,14 @@ impl EnrollmentFilter {
         Ok(EnrollmentFilter {
             query,
             status,
-            after: after.unwrap_or_default().trim().to_string(),
+            sorting: Sorting::parse(&COLUMNS, ("number", Direction::Ascending), sort, dir, after)?
+                .per_page(per)?,
         })
     }
 }
 
-/// Rows per page of the enrollment list.
-pub const PAGE_SIZE: i64 = 25;
-
-/// A page of the enrollments `user` may see, ordered by enrollment number and
-/// paginated by key. The search finds an enrollment by its number or its
+/// A page of the enrollments `user` may see, sorted as asked and read by key,
+/// with how many match. The search finds an enrollment by its number or its
 /// agreement's, by a part of its name or its customer's, or by the exact email
 /// address of one of its contacts (as eMSL has it).
 pub async fn list(
@@ -55,32 +87,50 @@ pub async fn list(
 ) -> Result<EnrollmentList, AppError> {
     let scope = Scope::of(user);
     let like = format!("%{}%", filter.query.to_lowercase().replace(['%', '_'], ""));
-    let sql = format!(
-        "{SUMMARY_SELECT} WHERE {} \
+    let matching = format!(
+        "WHERE {} \
          AND ($2 = '' OR e.enrollment_number = $2 OR e.agreement_number = $2 \
               OR LOWER(c.name) LIKE $3 OR LOWER(e.name) LIKE $3 \
               OR ($2 LIKE '%@%' AND e.id IN (SELECT m.enrollment_id FROM enrollment_contacts m \
                   WHERE LOWER(m.email) = LOWER($2)))) \
-         AND ($4 = '' OR e.status = $4) \
-         AND e.enrollment_number > $5 \
-         ORDER BY e.enrollment_number LIMIT $6",
+         AND ($4 = '' OR e.status = $4)",
         scope.condition("e")
     );
-    let mut rows = sqlx::query_as::<_, SummaryRow>(&sql)
+    let sorting = &filter.sorting;
+    let sql = format!(
+        "{SUMMARY_SELECT} {matching}{}{}",
+        sorting.after_condition("e.id", 5),
+        sorting.order_by("e.id")
+    );
+    let query = sqlx::query_as::<_, SummaryRow>(&sql)
         .bind(scope.param())
         .bind(&filter.query)
         .bind(&like)
-        .bind(&filter.status)
-        .bind(&filter.after)
-        .bind(PAGE_SIZE + 1)
-        .fetch_all(db.pool())
-        .await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    Ok(EnrollmentList {
-        next_after: more
-            .then(|| rows.last().map(|r| r.enrollment_number.clone()))
-            .flatten(),
-        items: rows.iter().map(SummaryRow::summary).collect(),
-    })
+        .bind(&filter.status);
+    let rows = sorting.bind(query).fetch_all(db.pool()).await?;
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM enrollments e JOIN organisations c ON c.id = e.customer_id {matching}"
+    ))
+    .bind(scope.param())
+    .bind(&filter.query)
+    .bind(&like)
+    .bind(&filter.status)
+    .fetch_one(db.pool())
+    .await?;
+    let column = sorting.column.key;
+    Ok(sorting.page(
+        rows,
+        total,
+        |r| {
+            let value = match column {
+                "name" => r.name.clone(),
+                "customer" => r.customer_name.clone(),
+                "ends" => r.end_date.clone(),
+                "status" => r.status.clone(),
+                _ => r.enrollment_number.clone(),
+            };
+            (Value::Text(value), r.id.0)
+        },
+        |r| r.summary(),
+    ))
 }

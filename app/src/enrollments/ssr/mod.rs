@@ -9,7 +9,7 @@ mod list;
 
 pub use catalogue::products;
 pub use detail::{detail, license_summary};
-pub use list::{list, EnrollmentFilter, PAGE_SIZE};
+pub use list::{list, EnrollmentFilter};
 
 use super::EnrollmentSummary;
 use crate::access::Scope;

@@ -1,0 +1,85 @@
+//! The parts every list shows: headings that sort, the count and the pager.
+
+use super::{Direction, ListQuery, PAGE_SIZE, PAGE_SIZES};
+use leptos::prelude::*;
+
+/// A column heading that sorts the list by `key`; a second click reverses
+/// it. `default` marks the column (and direction) the list is sorted by when
+/// the URL names none.
+#[component]
+pub fn SortHeader(
+    label: &'static str,
+    key: &'static str,
+    query: Memo<ListQuery>,
+    #[prop(optional)] default: Option<Direction>,
+) -> impl IntoView {
+    let state = move || {
+        let q = query.get();
+        let sorted = match q.get("sort") {
+            Some(sort) => (sort == key).then(|| {
+                q.get("dir")
+                    .and_then(|d| Direction::parse(&d))
+                    .unwrap_or(Direction::Ascending)
+            }),
+            None => default,
+        };
+        let next = sorted.map_or(Direction::Ascending, Direction::reversed);
+        (sorted, q.with(&[("sort", key), ("dir", next.code())]))
+    };
+    let aria = move || match state().0 {
+        Some(Direction::Ascending) => "ascending",
+        Some(Direction::Descending) => "descending",
+        None => "none",
+    };
+    let arrow = move || match state().0 {
+        Some(Direction::Ascending) => " ▲",
+        Some(Direction::Descending) => " ▼",
+        None => "",
+    };
+    view! {
+        <th scope="col" aria-sort=aria>
+            <a href=move || state().1 class="sort" data-sort=key>{label}<span aria-hidden="true">{arrow}</span></a>
+        </th>
+    }
+}
+
+/// How many rows match, and the links to the first and the next page.
+#[component]
+pub fn Pager(
+    total: i64,
+    shown: usize,
+    next_after: Option<String>,
+    noun: &'static str,
+    query: Memo<ListQuery>,
+) -> impl IntoView {
+    let q = query.get_untracked();
+    let first = q.get("after").map(|_| q.with(&[("after", "")]));
+    let next = next_after.map(|after| q.with(&[("after", &after)]));
+    let per = q
+        .get("per")
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(PAGE_SIZE);
+    let sizes = PAGE_SIZES
+        .into_iter()
+        .map(|n| {
+            let label = n.to_string();
+            if n == per {
+                view! { <span aria-current="true">{label}</span> }.into_any()
+            } else {
+                let href = q.with(&[("per", &label)]);
+                view! { <a href=href aria-label=format!("{label} rows a page")>{label.clone()}</a> }.into_any()
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="count" data-testid="list-count" data-total=total.to_string()>
+            {format!("{total} {noun}")}
+            {(total > shown as i64).then(|| format!(", {shown} on this page"))}
+        </p>
+        <nav aria-label="Pages" class="pages">
+            {first.map(|href| view! { <a href=href>"First page"</a> })}
+            {next.map(|href| view! { <a href=href rel="next">"Next page"</a> })}
+            <span class="per-page">"Rows a page: " {sizes}</span>
+        </nav>
+    }
+}
