@@ -67,7 +67,8 @@ pub fn Pager(
                 view! { <span aria-current="true">{label}</span> }.into_any()
             } else {
                 let href = q.with(&[("per", &label)]);
-                view! { <a href=href aria-label=format!("{label} rows a page")>{label.clone()}</a> }.into_any()
+                view! { <a href=href aria-label=format!("{label} rows a page")>{label.clone()}</a> }
+                    .into_any()
             }
         })
         .collect_view();

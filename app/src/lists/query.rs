@@ -135,7 +135,10 @@ mod tests {
             q.with(&[("after", "y~9")]),
             "/enrollments?q=contoso%20ltd&sort=name&after=y~9"
         );
-        assert_eq!(q.with(&[("q", ""), ("sort", ""), ("after", "")]), "/enrollments");
+        assert_eq!(
+            q.with(&[("q", ""), ("sort", ""), ("after", "")]),
+            "/enrollments"
+        );
         assert_eq!(q.get("q").as_deref(), Some("contoso ltd"));
         assert_eq!(q.get("dir"), None);
     }

@@ -203,7 +203,10 @@ mod tests {
         let s = Sorting::parse(&COLUMNS, ("name", Direction::Ascending), None, None, None).unwrap();
         assert_eq!(s.column.key, "name");
         assert_eq!(s.after_condition("e.id", 3), "");
-        assert_eq!(s.order_by("e.id"), " ORDER BY e.name ASC, e.id ASC LIMIT 26");
+        assert_eq!(
+            s.order_by("e.id"),
+            " ORDER BY e.name ASC, e.id ASC LIMIT 26"
+        );
 
         let s = Sorting::parse(
             &COLUMNS,
@@ -219,7 +222,14 @@ mod tests {
         );
         assert_eq!(s.after, Some((Value::Integer(1_700_000_000), 42)));
         // A name may hold the separator: the id is after the last one.
-        let s = Sorting::parse(&COLUMNS, ("name", Direction::Ascending), None, None, Some("a~b~7")).unwrap();
+        let s = Sorting::parse(
+            &COLUMNS,
+            ("name", Direction::Ascending),
+            None,
+            None,
+            Some("a~b~7"),
+        )
+        .unwrap();
         assert_eq!(s.after, Some((Value::Text("a~b".into()), 7)));
     }
 
@@ -240,15 +250,34 @@ mod tests {
             Err(AppError::Invalid { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(field(Sorting::parse(&COLUMNS, d, Some("password"), None, None)), "sort");
-        assert_eq!(field(Sorting::parse(&COLUMNS, d, None, Some("sideways"), None)), "dir");
-        assert_eq!(field(Sorting::parse(&COLUMNS, d, Some("opened"), None, Some("abc~1"))), "after");
-        assert_eq!(field(Sorting::parse(&COLUMNS, d, None, None, Some("no-id"))), "after");
+        assert_eq!(
+            field(Sorting::parse(&COLUMNS, d, Some("password"), None, None)),
+            "sort"
+        );
+        assert_eq!(
+            field(Sorting::parse(&COLUMNS, d, None, Some("sideways"), None)),
+            "dir"
+        );
+        assert_eq!(
+            field(Sorting::parse(
+                &COLUMNS,
+                d,
+                Some("opened"),
+                None,
+                Some("abc~1")
+            )),
+            "after"
+        );
+        assert_eq!(
+            field(Sorting::parse(&COLUMNS, d, None, None, Some("no-id"))),
+            "after"
+        );
     }
 
     #[test]
     fn a_page_ends_with_the_position_of_its_last_row_when_more_follow() {
-        let s = Sorting::parse(&COLUMNS, ("opened", Direction::Ascending), None, None, None).unwrap();
+        let s =
+            Sorting::parse(&COLUMNS, ("opened", Direction::Ascending), None, None, None).unwrap();
         let rows: Vec<(i64, i64)> = (1..=PAGE_SIZE + 1).map(|i| (i * 10, i)).collect();
         let page = s.page(rows, 99, |r| (Value::Integer(r.0), r.1), |r| r.1);
         assert_eq!(page.items.len() as i64, PAGE_SIZE);
@@ -258,6 +287,8 @@ mod tests {
         assert_eq!(last.next_after, None);
         let ten = s.clone().per_page(Some("10")).unwrap();
         assert!(ten.order_by("t.id").ends_with("LIMIT 11"));
-        assert!(matches!(s.per_page(Some("1000")), Err(AppError::Invalid { field, .. }) if field == "per"));
+        assert!(
+            matches!(s.per_page(Some("1000")), Err(AppError::Invalid { field, .. }) if field == "per")
+        );
     }
 }

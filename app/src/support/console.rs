@@ -93,7 +93,10 @@ pub fn TicketList() -> impl IntoView {
 #[component]
 pub fn SupportConsolePage() -> impl IntoView {
     let resync = ServerAction::<ResyncContact>::new();
-    let issues = Resource::new(move || resync.version().get(), |_| list_replication_issues());
+    let issues = Resource::new(
+        move || resync.version().get(),
+        |_| list_replication_issues(),
+    );
     view! {
         <Title text="Support console · Volume Licensing portal"/>
         <h1>"Support console"</h1>

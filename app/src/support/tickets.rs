@@ -221,7 +221,10 @@ impl TicketFilter {
     ) -> Result<Self, AppError> {
         let status = status.unwrap_or_default().trim().to_string();
         if !["", "open", "done", "refused"].contains(&status.as_str()) {
-            return Err(AppError::invalid("status", "Choose a status from the list."));
+            return Err(AppError::invalid(
+                "status",
+                "Choose a status from the list.",
+            ));
         }
         let kind = kind.unwrap_or_default().trim().to_string();
         if !kind.is_empty() && TicketKind::parse(&kind).is_none() {
@@ -230,8 +233,14 @@ impl TicketFilter {
         Ok(TicketFilter {
             status,
             kind,
-            sorting: Sorting::parse(&COLUMNS, ("opened", Direction::Descending), sort, dir, after)?
-                .per_page(per)?,
+            sorting: Sorting::parse(
+                &COLUMNS,
+                ("opened", Direction::Descending),
+                sort,
+                dir,
+                after,
+            )?
+            .per_page(per)?,
         })
     }
 }

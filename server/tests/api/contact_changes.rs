@@ -719,10 +719,10 @@ async fn only_roc_operators_decide_and_other_organisations_see_nothing(backend: 
                 &cookie,
             )
             .await
-        .json::<app::lists::Page<app::contacts::ChangeSummary>>()
-        .await
-        .unwrap()
-        .items;
+            .json::<app::lists::Page<app::contacts::ChangeSummary>>()
+            .await
+            .unwrap()
+            .items;
         assert!(
             list.is_empty(),
             "{email} sees another organisation's changes"

@@ -338,15 +338,23 @@ async fn the_enrollment_list_sorts_counts_and_pages_by_any_column(backend: Backe
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), 24, "{sort}: no row twice");
-        let (down, _) =
-            every_page(&app, &cookie, &[("sort", sort), ("dir", "desc"), ("per", "10")]).await;
+        let (down, _) = every_page(
+            &app,
+            &cookie,
+            &[("sort", sort), ("dir", "desc"), ("per", "10")],
+        )
+        .await;
         let mut reversed = down.clone();
         reversed.reverse();
         assert_eq!(up, reversed, "{sort}: down is up reversed");
     }
     // Sorted by name, the pages follow the names.
     let page: EnrollmentList = app
-        .call_with("/api/enrollments", &[("sort", "name"), ("q", "site")], &cookie)
+        .call_with(
+            "/api/enrollments",
+            &[("sort", "name"), ("q", "site")],
+            &cookie,
+        )
         .await
         .json()
         .await
@@ -355,11 +363,20 @@ async fn the_enrollment_list_sorts_counts_and_pages_by_any_column(backend: Backe
     let names: Vec<&str> = page.items.iter().map(|e| e.name.as_str()).collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
     // A sort, direction, position or page size the list does not have is named.
-    for (field, value) in [("sort", "password"), ("dir", "up"), ("after", "nothing"), ("per", "7")] {
+    for (field, value) in [
+        ("sort", "password"),
+        ("dir", "up"),
+        ("after", "nothing"),
+        ("per", "7"),
+    ] {
         let response = app
             .call_with("/api/enrollments", &[(field, value)], &cookie)
             .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
         let error: AppError = response.json().await.unwrap();
         assert!(error.for_field(field).is_some(), "{field}: {error:?}");
     }

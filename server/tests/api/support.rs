@@ -8,10 +8,10 @@ use crate::helpers::{Backend, TestApp};
 use app::activation::redeem::{confirm, link_state};
 use app::activation::LinkState;
 use app::enrollments::records::{associate_account, ensure_online_account};
+use app::lists::Page;
 use app::support::{
     EnrollmentSupport, RemapPreview, ReplicationIssue, TicketDetail, TicketSummary,
 };
-use app::lists::Page;
 use app::AppError;
 use reqwest::StatusCode;
 use std::time::Duration;

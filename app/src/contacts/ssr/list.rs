@@ -81,7 +81,10 @@ impl ChangeFilter {
     ) -> Result<Self, AppError> {
         let contact = contact.unwrap_or_default().trim().to_string();
         if !contact.is_empty() && ContactType::parse(&contact).is_err() {
-            return Err(AppError::invalid("contact", "Choose a contact from the list."));
+            return Err(AppError::invalid(
+                "contact",
+                "Choose a contact from the list.",
+            ));
         }
         let default = if awaiting_roc {
             ("submitted", Direction::Ascending)
