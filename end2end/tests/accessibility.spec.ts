@@ -23,9 +23,11 @@ const PAGES: { path: string; as?: string }[] = [
   { path: "/customers", as: "partner@fabrikam.example" },
   { path: "/organisations", as: "support@vl-operations.example" },
   { path: "/support", as: "support@vl-operations.example" },
+  { path: "/support/replication", as: "support@vl-operations.example" },
   { path: "/tickets", as: "admin@contoso.example" },
   { path: "/people", as: "admin@contoso.example" },
   { path: "/audit", as: "admin@contoso.example" },
+  { path: "/audit?show=security", as: "admin@contoso.example" },
   { path: "/account", as: "ola@contoso.example" },
   { path: "/mailbox", as: "admin@contoso.example" },
 ];

@@ -14,7 +14,7 @@ function freshEmail(kind: string, domain = "contoso.example"): string {
 async function linkInMailbox(page: Page, to: string, subject: string): Promise<string> {
   const message = page.locator("article").filter({ hasText: `To ${to}` }).filter({ hasText: subject });
   await expect(async () => {
-    await page.goto("/mailbox");
+    await page.goto(`/mailbox?q=${encodeURIComponent(to)}`);
     await expect(message).not.toHaveCount(0, { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   const link = await message.first().getByRole("link").getAttribute("href");

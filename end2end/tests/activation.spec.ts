@@ -21,7 +21,7 @@ async function placeOrder(page: Page, number: string, product: string, quantity:
 async function messageFor(page: Page, number: string) {
   const article = page.locator("article", { hasText: `Enrollment: ${number}` });
   await expect(async () => {
-    await page.goto("/mailbox");
+    await page.goto(`/mailbox?q=${number}`);
     await expect(article).not.toHaveCount(0, { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   return article;
@@ -69,7 +69,7 @@ test("the first online order's email binds an account; the next order joins it w
   await expect(page.getByTestId("check-d")).toHaveAttribute("data-applies", "true");
   await page.context().clearCookies();
   await signIn(page, "admin@contoso.example");
-  await page.goto("/mailbox");
+  await page.goto(`/mailbox?q=${number}`);
   await expect(page.locator("article", { hasText: `Enrollment: ${number}` })).toHaveCount(1);
 });
 

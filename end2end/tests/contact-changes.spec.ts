@@ -93,7 +93,7 @@ test("a partner changes a bill-to contact, ROC approves it and the tracker compl
   await signIn(page, "support@vl-operations.example");
   const notices = page.locator("article", { hasText: reference });
   await expect(async () => {
-    await page.goto("/mailbox");
+    await page.goto(`/mailbox?q=${reference}`);
     await expect(notices).toHaveCount(2, { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   await expect(notices.filter({ hasText: "Your contact change request was approved" })).toContainText("Matches the signed CICR form");

@@ -16,7 +16,7 @@ async function openEnrollment(page: Page, number: string) {
 async function newestMessage(page: Page, number: string, to: string) {
   const articles = page.locator("article", { hasText: `Enrollment: ${number}` }).filter({ hasText: to });
   await expect(async () => {
-    await page.goto("/mailbox");
+    await page.goto(`/mailbox?q=${number}`);
     await expect(articles).not.toHaveCount(0, { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   return articles.first();
@@ -77,7 +77,7 @@ test("support reactivates an expired link and the new link activates", async ({ 
 
   // The newest message carries the new link; the first (expired) one stays dead.
   await expect(async () => {
-    await page.goto("/mailbox");
+    await page.goto(`/mailbox?q=${number}`);
     await expect(page.locator("article", { hasText: `Enrollment: ${number}` })).toHaveCount(2, { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   const links = page.locator("article", { hasText: `Enrollment: ${number}` }).getByRole("link");

@@ -5,6 +5,8 @@
 #[cfg(feature = "ssr")]
 pub mod decision;
 #[cfg(feature = "ssr")]
+pub mod demo_mailbox;
+#[cfg(feature = "ssr")]
 pub mod diagnosis;
 #[cfg(feature = "ssr")]
 pub mod engine;
@@ -184,9 +186,15 @@ pub async fn diagnose(number: String) -> Result<Diagnosis, AppError> {
 /// The demo mailbox (demo mode only: with SMTP configured it does not exist).
 /// Support agents read every message; a VLSC administrator those about their
 /// organisation: its enrollments, its invitations and its people's password
-/// resets.
+/// resets. A page at a time, newest first unless `dir` says `asc`, searched
+/// by recipient, subject or text.
 #[server(endpoint = "mailbox")]
-pub async fn mailbox() -> Result<Vec<MailboxMessage>, AppError> {
+pub async fn mailbox(
+    q: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<crate::lists::Page<MailboxMessage>, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
         if !state.demo_mailbox {
             return Err(AppError::NotFound);
@@ -196,40 +204,13 @@ pub async fn mailbox() -> Result<Vec<MailboxMessage>, AppError> {
                 "The mailbox is for support agents and VLSC administrators.".into(),
             ));
         }
-        const MESSAGES: &str =
-            "SELECT m.to_email, m.subject, m.body, m.delivered_at FROM demo_mailbox m";
-        let rows: Vec<(String, String, String, i64)> = match crate::access::Scope::of(&user) {
-            crate::access::Scope::Everything => {
-                sqlx::query_as(&format!("{MESSAGES} ORDER BY m.id DESC LIMIT 100"))
-                    .fetch_all(state.db.pool())
-                    .await?
-            }
-            _ => {
-                sqlx::query_as(&format!(
-                    "{MESSAGES} JOIN outbox o ON o.id = m.outbox_id \
-                     LEFT JOIN enrollments e ON e.id = o.enrollment_id \
-                     LEFT JOIN invitations i ON i.id = o.invitation_id \
-                     LEFT JOIN password_resets r ON r.id = o.password_reset_id \
-                     LEFT JOIN users u ON u.id = r.user_id \
-                     WHERE COALESCE(e.customer_id, i.organisation_id, u.organisation_id) = $1 \
-                     ORDER BY m.id DESC LIMIT 100"
-                ))
-                .bind(user.organisation_id)
-                .fetch_all(state.db.pool())
-                .await?
-            }
-        };
-        Ok(rows
-            .into_iter()
-            .map(|(to, subject, body, at)| MailboxMessage {
-                to,
-                subject,
-                body,
-                delivered_at: time::OffsetDateTime::from_unix_timestamp(at)
-                    .map(|t| crate::domain::format_date(t.date()))
-                    .unwrap_or_default(),
-            })
-            .collect())
+        let filter = demo_mailbox::MailboxFilter::parse(
+            q.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
+        demo_mailbox::page(&state.db, &user, &filter).await
     })
     .await
 }

@@ -3,6 +3,7 @@ use super::{
     LinkState,
 };
 use crate::error::AppError;
+use crate::lists::{ListError, ListQuery, Pager};
 use crate::ui::FormToken;
 use crate::ui::{FieldError, FormError, PageHeader};
 use leptos::prelude::*;
@@ -169,34 +170,66 @@ pub fn DiagnosisPage() -> impl IntoView {
 /// The demo mailbox: what the portal would have sent by SMTP.
 #[component]
 pub fn MailboxPage() -> impl IntoView {
-    let messages = Resource::new(|| (), |_| mailbox());
+    let query = ListQuery::current();
+    let param = move |name: &str| query.read().get(name);
+    let messages = Resource::new(
+        move || (param("q"), param("dir"), param("after"), param("per")),
+        |(q, dir, after, per)| mailbox(q, dir, after, per),
+    );
+    let oldest_first = move || param("dir").as_deref() == Some("asc");
+    let order = move || {
+        let q = query.read();
+        if oldest_first() {
+            (q.with(&[("dir", "")]), "Newest first")
+        } else {
+            (q.with(&[("dir", "asc")]), "Oldest first")
+        }
+    };
     view! {
         <Title text="Mailbox (demo) · Volume Licensing portal"/>
         <h1>"Mailbox (demo)"</h1>
         <p>"Without an SMTP server the portal delivers email here."</p>
+        <form method="get" action="/mailbox" class="search" role="search">
+            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
+            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
+            <div class="field">
+                <label for="mailbox-q">"Search"</label>
+                <input id="mailbox-q" name="q" type="search" value=move || param("q").unwrap_or_default()
+                    placeholder="Recipient, subject or text"/>
+            </div>
+            <button type="submit">"Search"</button>
+        </form>
+        <p>
+            {move || if oldest_first() { "Oldest first. " } else { "Newest first. " }}
+            <a href=move || order().0>{move || order().1}</a>
+        </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match messages.await {
-                    Ok(list) if list.is_empty() => view! { <p>"No messages yet."</p> }.into_any(),
-                    Ok(list) => view! {
-                        {list.into_iter().map(|m| view! {
-                            <article class="message">
-                                <h2>{m.subject}</h2>
-                                <p class="meta">"To " {m.to} " · " {m.delivered_at}</p>
-                                <div class="body">
-                                    {m.body.lines().map(|line| {
-                                        let line = line.to_string();
-                                        if line.starts_with("http://") || line.starts_with("https://") {
-                                            view! { <p><a href=line.clone()>{line.clone()}</a></p> }.into_any()
-                                        } else {
-                                            view! { <p>{line}</p> }.into_any()
-                                        }
-                                    }).collect_view()}
-                                </div>
-                            </article>
-                        }).collect_view()}
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"No messages match."</p> }.into_any(),
+                    Ok(page) => {
+                        let shown = page.items.len();
+                        view! {
+                            {page.items.into_iter().map(|m| view! {
+                                <article class="message">
+                                    <h2>{m.subject}</h2>
+                                    <p class="meta">"To " {m.to} " · " {m.delivered_at}</p>
+                                    <div class="body">
+                                        {m.body.lines().map(|line| {
+                                            let line = line.to_string();
+                                            if line.starts_with("http://") || line.starts_with("https://") {
+                                                view! { <p><a href=line.clone()>{line.clone()}</a></p> }.into_any()
+                                            } else {
+                                                view! { <p>{line}</p> }.into_any()
+                                            }
+                                        }).collect_view()}
+                                    </div>
+                                </article>
+                            }).collect_view()}
+                            <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="messages" query/>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ListError error/> }.into_any(),
                 }
             })}
         </Suspense>

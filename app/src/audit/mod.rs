@@ -12,6 +12,7 @@ pub mod trail;
 pub use page::AuditPage;
 
 use crate::error::AppError;
+use crate::lists::Page;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,30 +28,65 @@ pub struct AuditEntry {
     pub reason: Option<String>,
 }
 
-/// The caller's organisation's changes, newest first. VLSC administrators only.
+/// A page of the caller's organisation's changes, searched and sorted as
+/// asked (newest first by default). VLSC administrators only.
 #[server(endpoint = "audit-trail")]
-pub async fn list_audit_trail() -> Result<Vec<AuditEntry>, AppError> {
+pub async fn list_audit_trail(
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<Page<AuditEntry>, AppError> {
     crate::access::serve(
         crate::access::Task::AdministerOrganisation,
         |state, user| async move {
-            ssr::of_organisation(&state.db, user.organisation_id, ssr::Category::Changes).await
+            let filter = ssr::AuditFilter::parse(
+                q.as_deref(),
+                sort.as_deref(),
+                dir.as_deref(),
+                after.as_deref(),
+                per.as_deref(),
+            )?;
+            ssr::of_organisation(
+                &state.db,
+                user.organisation_id,
+                ssr::Category::Changes,
+                &filter,
+            )
+            .await
         },
     )
     .await
 }
 
-/// The security events of the caller's organisation's people (sign-ins,
-/// invitations, passwords, sessions), newest first. VLSC administrators, and
-/// support agents for the operations organisation's own people.
+/// A page of the security events of the caller's organisation's people
+/// (sign-ins, invitations, passwords, sessions), searched and sorted as asked.
+/// VLSC administrators, and support agents for the operations organisation's
+/// own people.
 #[server(endpoint = "security-events")]
-pub async fn list_security_events() -> Result<Vec<AuditEntry>, AppError> {
+pub async fn list_security_events(
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<Page<AuditEntry>, AppError> {
     crate::access::serve(
         crate::access::Task::ReadSecurityEvents,
         |state, user| async move {
+            let filter = ssr::AuditFilter::parse(
+                q.as_deref(),
+                sort.as_deref(),
+                dir.as_deref(),
+                after.as_deref(),
+                per.as_deref(),
+            )?;
             ssr::of_organisation(
                 &state.db,
                 user.organisation_id,
                 ssr::Category::SecurityEvents,
+                &filter,
             )
             .await
         },

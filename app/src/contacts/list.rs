@@ -1,6 +1,6 @@
 use super::list_contact_changes;
 use crate::domain::ContactType;
-use crate::lists::{Direction, ListQuery, Pager, SortHeader};
+use crate::lists::{Direction, KeepSorting, ListQuery, Pager, SortHeader};
 use crate::ui::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,9 +33,7 @@ fn ChangeList(caption: &'static str, awaiting_roc: bool) -> impl IntoView {
     };
     view! {
         <form method="get" action=move || query.read().path().to_string() class="search" aria-label="Filter the changes">
-            {move || param("sort").map(|s| view! { <input type="hidden" name="sort" value=s/> })}
-            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
-            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
+            <KeepSorting query/>
             <div class="field">
                 <label for="change-filter-contact">"Contact"</label>
                 <select id="change-filter-contact" name="contact">
@@ -74,7 +72,7 @@ fn ChangeList(caption: &'static str, awaiting_roc: bool) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <Pager total=page.total shown next_after=page.next_after noun="change requests" query/>
+                            <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="change requests" query/>
                         }.into_any()
                     }
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),

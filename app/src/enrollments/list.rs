@@ -1,5 +1,5 @@
 use super::list_enrollments;
-use crate::lists::{Direction, ListQuery, Pager, SortHeader};
+use crate::lists::{Direction, KeepSorting, ListQuery, Pager, SortHeader};
 use crate::ui::{FieldError, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,10 +31,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
         <Title text="Enrollments · Volume Licensing portal"/>
         <h1>"Enrollments"</h1>
         <form method="get" action="/enrollments" class="search" role="search">
-            // The sort stays as it is when the search changes.
-            {move || param("sort").map(|s| view! { <input type="hidden" name="sort" value=s/> })}
-            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
-            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
+            <KeepSorting query/>
             <div class="field">
                 <label for="q">"Search"</label>
                 <input id="q" name="q" type="search" value=q_value
@@ -91,7 +88,7 @@ pub fn EnrollmentsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <Pager total=page.total shown next_after=page.next_after noun="enrollments" query/>
+                            <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="enrollments" query/>
                         }.into_any()
                     }
                 }

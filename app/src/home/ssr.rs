@@ -329,7 +329,7 @@ async fn replication_issues(db: &Db, now: i64) -> Result<Section, AppError> {
         count,
         items: (count > 0)
             .then(|| Item {
-                href: "/support".into(),
+                href: "/support/replication".into(),
                 label: format!(
                     "{count} contact {} VLSC or explore.ms shows differently from eMSL",
                     if count == 1 { "copy" } else { "copies" }

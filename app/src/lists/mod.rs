@@ -14,7 +14,7 @@ mod query;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use pager::{Pager, SortHeader};
+pub use pager::{thousands, KeepSorting, ListError, Pager, SortHeader};
 pub use query::{Direction, ListQuery};
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,11 @@ use serde::{Deserialize, Serialize};
 /// [`PAGE_SIZES`] (`per`).
 pub const PAGE_SIZE: i64 = 25;
 
+/// A list counts its rows up to this many, and says "more than" beyond: a
+/// count walks every matching row, and a list of a million reservations
+/// should not pay for that on every page.
+pub const COUNT_LIMIT: i64 = 10_000;
+
 /// The page sizes a list offers.
 pub const PAGE_SIZES: [i64; 4] = [10, 25, 50, 100];
 
@@ -30,8 +35,12 @@ pub const PAGE_SIZES: [i64; 4] = [10, 25, 50, 100];
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// How many rows match the search and filters, on every page.
+    /// How many rows match the search and filters, on every page, up to
+    /// [`COUNT_LIMIT`].
     pub total: i64,
+    /// More rows match than `total` (the count stopped at [`COUNT_LIMIT`]).
+    #[serde(default)]
+    pub at_least: bool,
     /// The position after this page's last row, when there is a next page.
     pub next_after: Option<String>,
 }

@@ -4,7 +4,7 @@
 //! list's order (the sort column, then the row's id to break ties), so page
 //! 4,000 costs what page 1 does. A position reads `value~id` in the URL.
 
-use super::{Direction, Page, PAGE_SIZE, PAGE_SIZES};
+use super::{Direction, Page, COUNT_LIMIT, PAGE_SIZE, PAGE_SIZES};
 use crate::error::AppError;
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
@@ -41,6 +41,31 @@ pub struct Sorting {
     after: Option<(Value, i64)>,
     /// Rows per page.
     size: i64,
+}
+
+/// The query that counts the rows of `from_where` (a `FROM … WHERE …`
+/// clause) up to one more than [`COUNT_LIMIT`]: [`Sorting::page`] says
+/// "more than" beyond it.
+pub fn count_sql(from_where: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 AS one {from_where} LIMIT {}) AS counted",
+        COUNT_LIMIT + 1
+    )
+}
+
+/// A list's search words (`q`), trimmed: at most 100 characters.
+pub fn search_words(q: Option<&str>) -> Result<String, AppError> {
+    let words = q.unwrap_or_default().trim().to_string();
+    if words.chars().count() > 100 {
+        return Err(AppError::invalid("q", "Search for at most 100 characters."));
+    }
+    Ok(words)
+}
+
+/// The `LIKE` pattern of search words: any case, anywhere, the pattern's own
+/// wildcards taken out.
+pub fn like_pattern(words: &str) -> String {
+    format!("%{}%", words.to_lowercase().replace(['%', '_'], ""))
 }
 
 fn given(value: Option<&str>) -> Option<&str> {
@@ -130,6 +155,16 @@ impl Sorting {
         )
     }
 
+    /// The same order without the limit, on the columns of an outer query
+    /// that reads the page (`column` for the sort column, `id` for the id).
+    pub fn order_again(&self, column: &str, id: &str) -> String {
+        let d = match self.direction {
+            Direction::Ascending => "ASC",
+            Direction::Descending => "DESC",
+        };
+        format!(" ORDER BY {column} {d}, {id} {d}")
+    }
+
     /// Binds the position's parameters, if the page has one.
     pub fn bind<'q, O>(
         &self,
@@ -158,7 +193,8 @@ impl Sorting {
             .flatten();
         Page {
             items: rows.into_iter().map(item).collect(),
-            total,
+            total: total.min(COUNT_LIMIT),
+            at_least: total > COUNT_LIMIT,
             next_after,
         }
     }

@@ -12,6 +12,7 @@ pub use pages::{CustomersPage, OrganisationsPage, PeoplePage};
 
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::lists::Page;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -32,30 +33,95 @@ pub struct Person {
 
 pub use crate::domain::OrganisationSummary;
 
-/// The portal users of the caller's organisation. VLSC administrators only.
+/// A page of the portal users of the caller's organisation, searched by name
+/// or address and sorted as asked. VLSC administrators only.
 #[server(endpoint = "people")]
-pub async fn list_people() -> Result<Vec<Person>, AppError> {
+pub async fn list_people(
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<Page<Person>, AppError> {
     crate::access::serve(
         crate::access::Task::AdministerOrganisation,
-        |state, user| async move { ssr::people_of(&state.db, &user).await },
+        |state, user| async move {
+            let filter = ssr::PeopleFilter::parse(
+                q.as_deref(),
+                sort.as_deref(),
+                dir.as_deref(),
+                after.as_deref(),
+                per.as_deref(),
+            )?;
+            ssr::people_of(&state.db, &user, &filter).await
+        },
     )
     .await
 }
 
-/// The customers the caller's partner organisation serves. Partner users only.
+/// A page of the customers the caller's partner organisation serves,
+/// searched by name and sorted as asked. Partner users only.
 #[server(endpoint = "customers")]
-pub async fn list_customers() -> Result<Vec<OrganisationSummary>, AppError> {
-    crate::access::serve(crate::access::Task::ListOwnCustomers, |state, user| async move {
-        ssr::customers_of_partner(&state.db, user.organisation_id).await
-    })
+pub async fn list_customers(
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<Page<OrganisationSummary>, AppError> {
+    crate::access::serve(
+        crate::access::Task::ListOwnCustomers,
+        |state, user| async move {
+            let filter = ssr::OrganisationFilter::parse(
+                q.as_deref(),
+                sort.as_deref(),
+                dir.as_deref(),
+                after.as_deref(),
+                per.as_deref(),
+            )?;
+            ssr::customers(
+                &state.db,
+                ssr::Customers::OfPartner(user.organisation_id),
+                &filter,
+            )
+            .await
+        },
+    )
     .await
 }
 
-/// Every customer organisation. Support agents and ROC operators only.
+/// A page of every customer organisation, searched by name and sorted as
+/// asked. Support agents and ROC operators only.
 #[server(endpoint = "organisations")]
-pub async fn list_organisations() -> Result<Vec<OrganisationSummary>, AppError> {
+pub async fn list_organisations(
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<Page<OrganisationSummary>, AppError> {
     crate::access::serve(
         crate::access::Task::ListAllOrganisations,
+        |state, _user| async move {
+            let filter = ssr::OrganisationFilter::parse(
+                q.as_deref(),
+                sort.as_deref(),
+                dir.as_deref(),
+                after.as_deref(),
+                per.as_deref(),
+            )?;
+            ssr::customers(&state.db, ssr::Customers::All, &filter).await
+        },
+    )
+    .await
+}
+
+/// Every customer organisation by name, to choose the one whose first
+/// administrator support invites. Support agents only.
+#[server(endpoint = "organisation-choices")]
+pub async fn organisation_choices() -> Result<Vec<OrganisationSummary>, AppError> {
+    crate::access::serve(
+        crate::access::Task::InviteFirstAdministrator,
         |state, _user| async move { ssr::all_customers(&state.db).await },
     )
     .await

@@ -5,6 +5,8 @@ use crate::auth::ssr::hash_password_off_thread;
 use crate::db::Db;
 use crate::domain::{EmailAddress, OrganisationKind, Role};
 use crate::error::AppError;
+use crate::lists::ssr::{count_sql, like_pattern, search_words, Column, Kind, Sorting, Value};
+use crate::lists::{Direction, Page};
 
 /// Finds an organisation by name or creates it; returns its id.
 pub async fn ensure_organisation(
@@ -105,19 +107,86 @@ struct PersonRow {
     totp_enabled_at: Option<i64>,
 }
 
-/// The portal users of one organisation, with the enrollments on which each
-/// OSM may manage reservations.
+/// The columns the people list sorts by.
+const PEOPLE_COLUMNS: [Column; 3] = [
+    Column {
+        key: "name",
+        sql: "display_name",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "email",
+        sql: "email",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "role",
+        sql: "role",
+        kind: Kind::Text,
+    },
+];
+
+/// The people list's search and sort, as the URL has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleFilter {
+    /// Words the name or the address holds (any case), or empty.
+    pub search: String,
+    pub sorting: Sorting,
+}
+
+impl PeopleFilter {
+    /// Reads the list's query string; by name unless it says otherwise.
+    pub fn parse(
+        q: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        after: Option<&str>,
+        per: Option<&str>,
+    ) -> Result<Self, AppError> {
+        Ok(PeopleFilter {
+            search: search_words(q)?,
+            sorting: Sorting::parse(
+                &PEOPLE_COLUMNS,
+                ("name", Direction::Ascending),
+                sort,
+                dir,
+                after,
+            )?
+            .per_page(per)?,
+        })
+    }
+}
+
+/// A page of the portal users of the viewer's organisation, searched and
+/// sorted as asked, each with the enrollments on which an OSM may manage
+/// reservations.
 pub async fn people_of(
     db: &Db,
     viewer: &crate::auth::CurrentUser,
-) -> Result<Vec<super::Person>, AppError> {
+    filter: &PeopleFilter,
+) -> Result<Page<super::Person>, AppError> {
     let organisation_id = viewer.organisation_id;
-    let rows = sqlx::query_as::<_, PersonRow>(
-        "SELECT id, display_name, email, role, active, totp_enabled_at FROM users WHERE organisation_id = $1 ORDER BY display_name",
-    )
-    .bind(organisation_id)
-    .fetch_all(db.pool())
-    .await?;
+    let mut matching = "FROM users WHERE organisation_id = $1".to_string();
+    if !filter.search.is_empty() {
+        matching.push_str(" AND (LOWER(display_name) LIKE $2 OR LOWER(email) LIKE $2)");
+    }
+    let first = if filter.search.is_empty() { 2 } else { 3 };
+    let sorting = &filter.sorting;
+    let sql = format!(
+        "SELECT id, display_name, email, role, active, totp_enabled_at {matching}{}{}",
+        sorting.after_condition("id", first),
+        sorting.order_by("id")
+    );
+    let mut query = sqlx::query_as::<_, PersonRow>(&sql).bind(organisation_id);
+    let count_query = count_sql(&matching);
+    let mut count = sqlx::query_scalar::<_, i64>(&count_query).bind(organisation_id);
+    if !filter.search.is_empty() {
+        let like = like_pattern(&filter.search);
+        query = query.bind(like.clone());
+        count = count.bind(like);
+    }
+    let rows = sorting.bind(query).fetch_all(db.pool()).await?;
+    let total = count.fetch_one(db.pool()).await?;
     let permissions = sqlx::query_as::<_, (i64, String)>(
         "SELECT p.user_id, e.enrollment_number FROM reservation_permissions p \
          JOIN enrollments e ON e.id = p.enrollment_id JOIN users u ON u.id = p.user_id \
@@ -126,7 +195,23 @@ pub async fn people_of(
     .bind(organisation_id)
     .fetch_all(db.pool())
     .await?;
-    rows.into_iter()
+    let column = sorting.column.key;
+    let page = sorting.page(
+        rows,
+        total,
+        |r| {
+            let value = match column {
+                "email" => r.email.clone(),
+                "role" => r.role.clone(),
+                _ => r.display_name.clone(),
+            };
+            (Value::Text(value), r.id.0)
+        },
+        |r| r,
+    );
+    let people = page
+        .items
+        .into_iter()
         .map(|r| {
             Ok(super::Person {
                 role: Role::parse(&r.role).map_err(|e| {
@@ -145,7 +230,13 @@ pub async fn people_of(
                 two_step: r.totp_enabled_at.is_some(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Page {
+        items: people,
+        total: page.total,
+        at_least: page.at_least,
+        next_after: page.next_after,
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -154,37 +245,114 @@ struct OrganisationRow {
     name: String,
 }
 
-fn summaries(rows: Vec<OrganisationRow>) -> Vec<super::OrganisationSummary> {
-    rows.into_iter()
-        .map(|r| super::OrganisationSummary {
-            id: r.id,
-            name: r.name,
+fn summary(r: OrganisationRow) -> super::OrganisationSummary {
+    super::OrganisationSummary {
+        id: r.id,
+        name: r.name,
+    }
+}
+
+/// The columns an organisation list sorts by.
+const ORGANISATION_COLUMNS: [Column; 1] = [Column {
+    key: "name",
+    sql: "o.name",
+    kind: Kind::Text,
+}];
+
+/// An organisation list's search and sort, as the URL has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationFilter {
+    /// Words the name holds (any case), or empty.
+    pub search: String,
+    pub sorting: Sorting,
+}
+
+impl OrganisationFilter {
+    /// Reads the list's query string; by name, A to Z, unless it says otherwise.
+    pub fn parse(
+        q: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        after: Option<&str>,
+        per: Option<&str>,
+    ) -> Result<Self, AppError> {
+        Ok(OrganisationFilter {
+            search: search_words(q)?,
+            sorting: Sorting::parse(
+                &ORGANISATION_COLUMNS,
+                ("name", Direction::Ascending),
+                sort,
+                dir,
+                after,
+            )?
+            .per_page(per)?,
         })
-        .collect()
+    }
 }
 
-/// The customers a partner serves.
-pub async fn customers_of_partner(
+/// Which customers a list holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Customers {
+    /// Those a partner serves.
+    OfPartner(crate::domain::OrganisationId),
+    /// Every customer organisation.
+    All,
+}
+
+/// A page of customer organisations, searched and sorted as asked, with how
+/// many match.
+pub async fn customers(
     db: &Db,
-    partner_id: crate::domain::OrganisationId,
-) -> Result<Vec<super::OrganisationSummary>, AppError> {
-    let rows = sqlx::query_as::<_, OrganisationRow>(
-        "SELECT o.id, o.name FROM organisations o \
-         JOIN partner_customers pc ON pc.customer_id = o.id \
-         WHERE pc.partner_id = $1 ORDER BY o.name",
-    )
-    .bind(partner_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(summaries(rows))
+    which: Customers,
+    filter: &OrganisationFilter,
+) -> Result<Page<super::OrganisationSummary>, AppError> {
+    let (from, partner) = match which {
+        Customers::OfPartner(id) => (
+            "FROM organisations o JOIN partner_customers pc ON pc.customer_id = o.id \
+             WHERE pc.partner_id = $1",
+            id.0,
+        ),
+        Customers::All => (
+            "FROM organisations o WHERE o.kind = 'customer' AND $1 = $1",
+            0,
+        ),
+    };
+    let mut matching = from.to_string();
+    if !filter.search.is_empty() {
+        matching.push_str(" AND LOWER(o.name) LIKE $2");
+    }
+    let first = if filter.search.is_empty() { 2 } else { 3 };
+    let sorting = &filter.sorting;
+    let sql = format!(
+        "SELECT o.id, o.name {matching}{}{}",
+        sorting.after_condition("o.id", first),
+        sorting.order_by("o.id")
+    );
+    let mut query = sqlx::query_as::<_, OrganisationRow>(&sql).bind(partner);
+    let count_query = count_sql(&matching);
+    let mut count = sqlx::query_scalar::<_, i64>(&count_query).bind(partner);
+    if !filter.search.is_empty() {
+        let like = like_pattern(&filter.search);
+        query = query.bind(like.clone());
+        count = count.bind(like);
+    }
+    let rows = sorting.bind(query).fetch_all(db.pool()).await?;
+    let total = count.fetch_one(db.pool()).await?;
+    Ok(sorting.page(
+        rows,
+        total,
+        |r| (Value::Text(r.name.clone()), r.id),
+        summary,
+    ))
 }
 
-/// Every customer organisation.
+/// Every customer organisation, by name: what support chooses from when
+/// inviting an organisation's first administrator.
 pub async fn all_customers(db: &Db) -> Result<Vec<super::OrganisationSummary>, AppError> {
     let rows = sqlx::query_as::<_, OrganisationRow>(
         "SELECT id, name FROM organisations WHERE kind = 'customer' ORDER BY name",
     )
     .fetch_all(db.pool())
     .await?;
-    Ok(summaries(rows))
+    Ok(rows.into_iter().map(summary).collect())
 }

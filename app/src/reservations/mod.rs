@@ -27,13 +27,6 @@ pub struct ReservationRow {
     pub status: String,
 }
 
-/// A page of reservations, newest first, and where the next page starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReservationList {
-    pub items: Vec<ReservationRow>,
-    pub next_before: Option<i64>,
-}
-
 /// Reserves an online service on an enrollment (R3). Returns the reservation number.
 #[server(endpoint = "reserve")]
 pub async fn reserve(
@@ -71,15 +64,27 @@ pub async fn cancel_reservation(order_number: String) -> Result<(), AppError> {
     .await
 }
 
-/// A page of the reservations the caller may see, newest first.
+/// A page of the reservations the caller may see, filtered and sorted as
+/// asked (newest first by default).
 #[server(endpoint = "reservations")]
-pub async fn list_reservations(before: Option<String>) -> Result<ReservationList, AppError> {
+pub async fn list_reservations(
+    status: Option<String>,
+    enrollment: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<crate::lists::Page<ReservationRow>, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        let before = match before.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(b) => Some(AppError::parse_number("before", b)?),
-        };
-        ssr::list(&state.db, &user, before).await
+        let filter = ssr::ReservationFilter::parse(
+            status.as_deref(),
+            enrollment.as_deref(),
+            sort.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
+        ssr::list(&state.db, &user, &filter).await
     })
     .await
 }

@@ -1,12 +1,14 @@
 //! Server side of Online Reservation.
 
 use super::rules::{can_cancel, cancellation_deadline};
-use super::{ReservationList, ReservationRow};
+use super::ReservationRow;
 use crate::access::{self, visible, Scope};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{parse_date, parse_reservation_start, OrderStatus, Quantity};
 use crate::error::AppError;
+use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
+use crate::lists::{Direction, Page};
 use crate::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use crate::state::AppState;
 
@@ -99,9 +101,6 @@ pub async fn cancel(
     Ok(())
 }
 
-/// Rows per page of the reservations list.
-pub const PAGE_SIZE: i64 = 50;
-
 /// The reservations in `scope` (`$1`) older than `$2`, newest first, at most
 /// `$3`. The orders first, then their details: joined before the limit,
 /// PostgreSQL walked the order lines from the newest down to a deep page
@@ -124,27 +123,135 @@ pub(crate) fn newest_before(scope: Scope) -> String {
     )
 }
 
-/// A page of the reservations `user` may see, newest first, paginated by key.
+/// The columns the reservations list sorts by.
+const COLUMNS: [Column; 2] = [
+    Column {
+        key: "placed",
+        sql: "o.id",
+        kind: Kind::Integer,
+    },
+    Column {
+        key: "starts",
+        sql: "o.usage_start_date",
+        kind: Kind::Text,
+    },
+];
+
+/// The reservations list's filters and sort, as the URL has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationFilter {
+    /// `placed`, `cancelled` or empty for both.
+    pub status: String,
+    /// An enrollment number, or empty for every enrollment.
+    pub enrollment: String,
+    pub sorting: Sorting,
+}
+
+impl ReservationFilter {
+    /// Reads the list's query string; newest first unless it says otherwise.
+    pub fn parse(
+        status: Option<&str>,
+        enrollment: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        after: Option<&str>,
+        per: Option<&str>,
+    ) -> Result<Self, AppError> {
+        let status = status.unwrap_or_default().trim().to_string();
+        if !["", "placed", "cancelled"].contains(&status.as_str()) {
+            return Err(AppError::invalid(
+                "status",
+                "Choose a status from the list.",
+            ));
+        }
+        let enrollment = enrollment.unwrap_or_default().trim().to_string();
+        if enrollment.len() > 20 || !enrollment.chars().all(|c| c.is_ascii_digit()) {
+            return Err(AppError::invalid(
+                "enrollment",
+                "Enter an enrollment number: digits only, such as 10000001.",
+            ));
+        }
+        Ok(ReservationFilter {
+            status,
+            enrollment,
+            sorting: Sorting::parse(
+                &COLUMNS,
+                ("placed", Direction::Descending),
+                sort,
+                dir,
+                after,
+            )?
+            .per_page(per)?,
+        })
+    }
+}
+
+/// A page of the reservations `user` may see, filtered and sorted as asked,
+/// read by key, with how many match. Only the filters given become
+/// conditions, so each query can walk one of the orders' indexes.
 pub async fn list(
     db: &Db,
     user: &CurrentUser,
-    before: Option<i64>,
-) -> Result<ReservationList, AppError> {
+    filter: &ReservationFilter,
+) -> Result<Page<ReservationRow>, AppError> {
     let scope = Scope::of(user);
-    let mut rows = sqlx::query_as::<_, ReservationRow>(&newest_before(scope))
-        .bind(scope.param())
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(PAGE_SIZE + 1)
-        .fetch_all(db.pool())
-        .await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    Ok(ReservationList {
-        next_before: if more {
-            rows.last().map(|r| r.id)
-        } else {
-            None
+    let mut conditions = vec![scope.condition("o"), "o.kind = 'reservation'".to_string()];
+    let mut next = 2;
+    if !filter.status.is_empty() {
+        conditions.push(format!("o.status = ${next}"));
+        next += 1;
+    }
+    if !filter.enrollment.is_empty() {
+        conditions.push(format!(
+            "o.enrollment_id IN (SELECT id FROM enrollments WHERE enrollment_number = ${next})"
+        ));
+        next += 1;
+    }
+    let matching = format!("FROM orders o WHERE {}", conditions.join(" AND "));
+    let sorting = &filter.sorting;
+    // The page of orders first, then their details (see `newest_before`).
+    let sql = format!(
+        "WITH page AS (\
+           SELECT o.id, o.order_number, o.enrollment_id, o.usage_start_date, o.status \
+           {matching}{}{}) \
+         SELECT page.id, page.order_number, e.enrollment_number, p.name AS product_name, l.quantity, \
+         page.usage_start_date, page.status \
+         FROM page \
+         JOIN enrollments e ON e.id = page.enrollment_id \
+         JOIN order_lines l ON l.order_id = page.id AND l.line_number = 1 \
+         JOIN products p ON p.id = l.product_id{}",
+        sorting.after_condition("o.id", next),
+        sorting.order_by("o.id"),
+        sorting.order_again(
+            match sorting.column.key {
+                "starts" => "page.usage_start_date",
+                _ => "page.id",
+            },
+            "page.id"
+        ),
+    );
+    let mut query = sqlx::query_as::<_, ReservationRow>(&sql).bind(scope.param());
+    let count = count_sql(&matching);
+    let mut count = sqlx::query_scalar::<_, i64>(&count).bind(scope.param());
+    for value in [&filter.status, &filter.enrollment] {
+        if !value.is_empty() {
+            query = query.bind(value.clone());
+            count = count.bind(value.clone());
+        }
+    }
+    let rows = sorting.bind(query).fetch_all(db.pool()).await?;
+    let total = count.fetch_one(db.pool()).await?;
+    let column = sorting.column.key;
+    Ok(sorting.page(
+        rows,
+        total,
+        |r| {
+            let value = match column {
+                "starts" => Value::Text(r.usage_start_date.clone()),
+                _ => Value::Integer(r.id),
+            };
+            (value, r.id)
         },
-        items: rows,
-    })
+        |r| r,
+    ))
 }

@@ -20,7 +20,7 @@ use crate::enrollments::{EnrollmentPage, EnrollmentsPage, ExtraSection};
 use crate::people::{CustomersPage, OrganisationsPage, PeoplePage};
 use crate::reservations::ReservationsPage;
 use crate::support::{
-    RemapPage, SupportConsolePage, SupportForEnrollment, TicketPage, TicketsPage,
+    RemapPage, ReplicationPage, SupportConsolePage, SupportForEnrollment, TicketPage, TicketsPage,
 };
 use crate::ui::FormBehaviour;
 use home::HomePage;
@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("support") view=SupportConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("support/remap") view=RemapPage ssr=SsrMode::Async/>
+                    <Route path=path!("support/replication") view=ReplicationPage ssr=SsrMode::Async/>
                     <Route path=path!("support/tickets/:id") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>
                 </ParentRoute>

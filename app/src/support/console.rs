@@ -1,6 +1,6 @@
 use super::{list_replication_issues, list_tickets, ReplicationIssue, ResyncContact, TicketKind};
-use crate::lists::{Direction, ListQuery, Pager, SortHeader};
-use crate::ui::{FormError, FormToken, StatusBadge};
+use crate::lists::{Direction, KeepSorting, ListError, ListQuery, Page, Pager, SortHeader};
+use crate::ui::{FormError, FormToken, PageHeader, StatusBadge};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,9 +26,7 @@ pub fn TicketList() -> impl IntoView {
     let kind_is = move |k: &'static str| move || param("kind").unwrap_or_default() == k;
     view! {
         <form method="get" action=move || query.read().path().to_string() class="search" aria-label="Filter the tickets">
-            {move || param("sort").map(|s| view! { <input type="hidden" name="sort" value=s/> })}
-            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
-            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
+            <KeepSorting query/>
             <div class="field">
                 <label for="ticket-status">"Status"</label>
                 <select id="ticket-status" name="status">
@@ -78,7 +76,7 @@ pub fn TicketList() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <Pager total=page.total shown next_after=page.next_after noun="tickets" query/>
+                            <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="tickets" query/>
                         }.into_any()
                     }
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -88,15 +86,11 @@ pub fn TicketList() -> impl IntoView {
     }
 }
 
-/// The support console: the queue of tickets and replication issues, and a
-/// search for the enrollment to act on (its page offers the actions).
+/// The support console: the queue of tickets, the way to the replication
+/// issues, and a search for the enrollment to act on (its page offers the
+/// actions).
 #[component]
 pub fn SupportConsolePage() -> impl IntoView {
-    let resync = ServerAction::<ResyncContact>::new();
-    let issues = Resource::new(
-        move || resync.version().get(),
-        |_| list_replication_issues(),
-    );
     view! {
         <Title text="Support console · Volume Licensing portal"/>
         <h1>"Support console"</h1>
@@ -108,15 +102,63 @@ pub fn SupportConsolePage() -> impl IntoView {
             </div>
             <button type="submit">"Find"</button>
         </form>
+        <p><a href="/support/replication">"Replication issues: contacts whose copy in VLSC or explore.ms differs from eMSL"</a></p>
         <section aria-labelledby="tickets-h">
             <h2 id="tickets-h">"Tickets"</h2>
             <TicketList/>
         </section>
+    }
+}
+
+/// The replication issues, filtered by system, sorted, counted and paged in
+/// the URL, each with the re-sync that copies eMSL over the copy.
+#[component]
+pub fn ReplicationPage() -> impl IntoView {
+    let resync = ServerAction::<ResyncContact>::new();
+    let query = ListQuery::current();
+    let param = move |name: &str| query.read().get(name);
+    let issues = Resource::new(
+        move || {
+            (
+                resync.version().get(),
+                (
+                    param("system"),
+                    param("sort"),
+                    param("dir"),
+                    param("after"),
+                    param("per"),
+                ),
+            )
+        },
+        |(_, (system, sort, dir, after, per))| {
+            list_replication_issues(system, sort, dir, after, per)
+        },
+    );
+    let system_is = move |s: &'static str| move || param("system").unwrap_or_default() == s;
+    let error = Signal::derive(move || resync.value().get().and_then(|r| r.err()));
+    view! {
+        <Title text="Replication issues · Volume Licensing portal"/>
+        <PageHeader title="Replication issues" crumbs=vec![("Support console".to_string(), "/support".to_string())]/>
+        <p class="hint">"Contacts whose VLSC or explore.ms copy differs from eMSL for longer than the propagation delay."</p>
+        <form method="get" action="/support/replication" class="search" aria-label="Filter the replication issues">
+            <KeepSorting query/>
+            <div class="field">
+                <label for="issue-system">"System"</label>
+                <select id="issue-system" name="system">
+                    <option value="" selected=system_is("")>"Any"</option>
+                    <option value="vlsc" selected=system_is("vlsc")>"VLSC"</option>
+                    <option value="explore" selected=system_is("explore")>"explore.ms"</option>
+                </select>
+            </div>
+            <button type="submit">"Filter"</button>
+        </form>
+        <FormError error/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match issues.await {
-                    Ok(issues) => view! { <Replication issues action=resync/> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <ListError error/> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"None: every copy matches eMSL."</p> }.into_any(),
+                    Ok(page) => view! { <Replication page action=resync query/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -125,48 +167,43 @@ pub fn SupportConsolePage() -> impl IntoView {
 
 #[component]
 fn Replication(
-    issues: Vec<ReplicationIssue>,
+    page: Page<ReplicationIssue>,
     action: ServerAction<ResyncContact>,
+    query: Memo<ListQuery>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let shown = page.items.len();
     view! {
-        <section id="replication" aria-labelledby="replication-h">
-            <h2 id="replication-h">"Replication issues"</h2>
-            <p class="hint">"Contacts whose VLSC or explore.ms copy differs from eMSL for longer than the propagation delay."</p>
-            <FormError error/>
-            {if issues.is_empty() {
-                view! { <p>"None: every copy matches eMSL."</p> }.into_any()
-            } else {
-                view! {
-                    <table>
-                        <thead><tr>
-                            <th scope="col">"Enrollment"</th><th scope="col">"Contact"</th><th scope="col">"System"</th>
-                            <th scope="col">"Shows"</th><th scope="col">"eMSL"</th><th scope="col">"Action"</th>
-                        </tr></thead>
-                        <tbody>
-                            {issues.into_iter().map(|i| {
-                                let label = format!("Re-sync {} of {} in {}", i.contact_label, i.enrollment_number, i.system_label);
-                                view! {
-                                    <tr>
-                                        <td>{i.enrollment_number.clone()}</td><td>{i.contact_label.clone()}</td><td>{i.system_label.clone()}</td>
-                                        <td>{i.shows.clone()}</td><td>{i.emsl.clone()}</td>
-                                        <td>
-                                            <ActionForm action attr:class="inline">
-                                                <FormToken/>
-                                                <input type="hidden" name="enrollment" value=i.enrollment_number/>
-                                                <input type="hidden" name="contact" value=i.contact_type/>
-                                                <input type="hidden" name="system" value=i.system/>
-                                                <button type="submit" aria-label=label>"Re-sync"</button>
-                                            </ActionForm>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
-        </section>
+        <table id="replication">
+            <caption>"Copies that differ from eMSL"</caption>
+            <thead><tr>
+                <SortHeader label="Enrollment" key="enrollment" query default=Direction::Ascending/>
+                <SortHeader label="Contact" key="contact" query/>
+                <SortHeader label="System" key="system" query/>
+                <th scope="col">"Shows"</th><th scope="col">"eMSL"</th><th scope="col">"Action"</th>
+            </tr></thead>
+            <tbody>
+                {page.items.into_iter().map(|i| {
+                    let label = format!("Re-sync {} of {} in {}", i.contact_label, i.enrollment_number, i.system_label);
+                    view! {
+                        <tr>
+                            <td><a href=format!("/enrollments/{}", i.enrollment_number)>{i.enrollment_number.clone()}</a></td>
+                            <td>{i.contact_label.clone()}</td><td>{i.system_label.clone()}</td>
+                            <td>{i.shows.clone()}</td><td>{i.emsl.clone()}</td>
+                            <td>
+                                <ActionForm action attr:class="inline">
+                                    <FormToken/>
+                                    <input type="hidden" name="enrollment" value=i.enrollment_number/>
+                                    <input type="hidden" name="contact" value=i.contact_type/>
+                                    <input type="hidden" name="system" value=i.system/>
+                                    <button type="submit" aria-label=label>"Re-sync"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="issues" query/>
     }
 }
 

@@ -14,7 +14,7 @@ mod ticket_page;
 #[cfg(feature = "ssr")]
 pub mod tickets;
 
-pub use console::{SupportConsolePage, TicketsPage};
+pub use console::{ReplicationPage, SupportConsolePage, TicketsPage};
 pub use on_enrollment::{support_for_enrollment, Applies, EnrollmentSupport, SupportForEnrollment};
 pub use remap_page::RemapPage;
 pub use ticket_page::TicketPage;
@@ -339,11 +339,25 @@ pub async fn remap_licenses(
     .await
 }
 
-/// Contacts whose VLSC or explore.ms copy differs from eMSL. Support only.
+/// A page of the contacts whose VLSC or explore.ms copy differs from eMSL,
+/// filtered by system and sorted as asked. Support only.
 #[server(endpoint = "support/replication-issues")]
-pub async fn list_replication_issues() -> Result<Vec<ReplicationIssue>, AppError> {
+pub async fn list_replication_issues(
+    system: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<crate::lists::Page<ReplicationIssue>, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        replication::list(&state.db, &user, state.now_unix()).await
+        let filter = replication::IssueFilter::parse(
+            system.as_deref(),
+            sort.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
+        replication::list(&state.db, &user, state.now_unix(), &filter).await
     })
     .await
 }

@@ -11,10 +11,13 @@ use crate::contacts::ContactDetails;
 use crate::db::Db;
 use crate::domain::{ContactType, DownstreamSystem};
 use crate::error::AppError;
+use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
+use crate::lists::{Direction, Page};
 use crate::state::AppState;
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    row_key: i64,
     enrollment_number: String,
     contact_type: String,
     system: String,
@@ -26,7 +29,12 @@ struct Row {
 
 /// A copy differs when a value or the version differs, and no copy of a newer
 /// change is still within its propagation delay.
-const ISSUES: &str = "SELECT e.enrollment_number, m.contact_type, s.system, m.email AS emsl_email, m.name AS emsl_name, \
+/// Each row has a key of its own (`row_key`: the enrollment, the contact and
+/// the system), which pages the list.
+const ISSUES: &str = "SELECT m.enrollment_id * 8 \
+     + CASE m.contact_type WHEN 'pri' THEN 0 WHEN 'ntc' THEN 2 WHEN 'osm' THEN 4 ELSE 6 END \
+     + CASE s.system WHEN 'vlsc' THEN 0 ELSE 1 END AS row_key, \
+     e.enrollment_number, m.contact_type, s.system, m.email AS emsl_email, m.name AS emsl_name, \
      c.email AS copy_email, c.name AS copy_name \
      FROM enrollment_contacts m JOIN enrollments e ON e.id = m.enrollment_id \
      CROSS JOIN (SELECT 'vlsc' AS system UNION ALL SELECT 'explore' AS system) s \
@@ -45,22 +53,101 @@ pub async fn count(db: &Db, now: i64) -> Result<i64, AppError> {
     )
 }
 
-/// Every replication issue, by enrollment (at most 200).
+/// The columns the replication issues sort by.
+const COLUMNS: [Column; 3] = [
+    Column {
+        key: "enrollment",
+        sql: "i.enrollment_number",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "contact",
+        sql: "i.contact_type",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "system",
+        sql: "i.system",
+        kind: Kind::Text,
+    },
+];
+
+/// The replication issues' filter and sort, as the URL has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueFilter {
+    /// `vlsc`, `explore` or empty for both.
+    pub system: String,
+    pub sorting: Sorting,
+}
+
+impl IssueFilter {
+    /// Reads the list's query string; by enrollment unless it says otherwise.
+    pub fn parse(
+        system: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        after: Option<&str>,
+        per: Option<&str>,
+    ) -> Result<Self, AppError> {
+        let system = system.unwrap_or_default().trim().to_string();
+        if !system.is_empty() && DownstreamSystem::parse(&system).is_err() {
+            return Err(AppError::invalid(
+                "system",
+                "Choose a system from the list.",
+            ));
+        }
+        Ok(IssueFilter {
+            system,
+            sorting: Sorting::parse(
+                &COLUMNS,
+                ("enrollment", Direction::Ascending),
+                sort,
+                dir,
+                after,
+            )?
+            .per_page(per)?,
+        })
+    }
+}
+
+/// A page of the replication issues, filtered and sorted as asked, with how
+/// many there are.
 pub async fn list(
     db: &Db,
     user: &CurrentUser,
     now: i64,
-) -> Result<Vec<ReplicationIssue>, AppError> {
+    filter: &IssueFilter,
+) -> Result<Page<ReplicationIssue>, AppError> {
     Task::Support.allows(user)?;
-    let rows = sqlx::query_as::<_, Row>(&format!(
-        "{ISSUES} ORDER BY e.enrollment_number, m.contact_type, s.system LIMIT 200"
-    ))
-    .bind(now)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ReplicationIssue {
+    let matching = format!("FROM ({ISSUES}) i WHERE ($2 = '' OR i.system = $2)");
+    let sorting = &filter.sorting;
+    let sql = format!(
+        "SELECT i.* {matching}{}{}",
+        sorting.after_condition("i.row_key", 3),
+        sorting.order_by("i.row_key")
+    );
+    let query = sqlx::query_as::<_, Row>(&sql)
+        .bind(now)
+        .bind(&filter.system);
+    let rows = sorting.bind(query).fetch_all(db.pool()).await?;
+    let total = sqlx::query_scalar::<_, i64>(&count_sql(&matching))
+        .bind(now)
+        .bind(&filter.system)
+        .fetch_one(db.pool())
+        .await?;
+    let column = sorting.column.key;
+    Ok(sorting.page(
+        rows,
+        total,
+        |r| {
+            let value = match column {
+                "contact" => r.contact_type.clone(),
+                "system" => r.system.clone(),
+                _ => r.enrollment_number.clone(),
+            };
+            (Value::Text(value), r.row_key)
+        },
+        |r| ReplicationIssue {
             contact_label: ContactType::parse(&r.contact_type)
                 .map(|t| t.label())
                 .unwrap_or_default()
@@ -77,8 +164,8 @@ pub async fn list(
             enrollment_number: r.enrollment_number,
             contact_type: r.contact_type,
             system: r.system,
-        })
-        .collect())
+        },
+    ))
 }
 
 /// Copies eMSL's record of one contact over one system's copy, now. Doing it

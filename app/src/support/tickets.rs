@@ -10,7 +10,7 @@ use crate::contacts::{Hop, HopState};
 use crate::db::{Db, Tx};
 use crate::domain::{format_time, DownstreamSystem, TicketId, UserId};
 use crate::error::AppError;
-use crate::lists::ssr::{Column, Kind, Sorting, Value};
+use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
 use crate::lists::{Direction, Page};
 
 /// Checks the "asked by" field: who brought the request to support.
@@ -267,14 +267,12 @@ pub async fn list(
         .bind(&filter.status)
         .bind(&filter.kind);
     let rows = sorting.bind(query).fetch_all(db.pool()).await?;
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM support_tickets t {matching}"
-    ))
-    .bind(org)
-    .bind(&filter.status)
-    .bind(&filter.kind)
-    .fetch_one(db.pool())
-    .await?;
+    let total: i64 = sqlx::query_scalar(&count_sql(&format!("FROM support_tickets t {matching}")))
+        .bind(org)
+        .bind(&filter.status)
+        .bind(&filter.kind)
+        .fetch_one(db.pool())
+        .await?;
     let column = sorting.column.key;
     Ok(sorting.page(
         rows,

@@ -375,7 +375,7 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     .await?;
 
     let first_url = format!("{base}/reservations");
-    let deep_url = format!("{base}/reservations?before={deep_before}");
+    let deep_url = format!("{base}/reservations?after={deep_before}~{deep_before}");
     let first_page = fetch_page(&client, &first_url, &cookie).await?;
     let deep_page_len = fetch_page(&client, &deep_url, &cookie).await?.len();
 

@@ -61,9 +61,10 @@ async fn pending(app: &TestApp, cookie: &str) -> Vec<PendingInvitation> {
 async fn security_events(app: &TestApp, cookie: &str) -> Vec<AuditEntry> {
     app.call("/api/security-events", Some(cookie))
         .await
-        .json()
+        .json::<app::lists::Page<AuditEntry>>()
         .await
         .unwrap()
+        .items
 }
 
 async fn signed_in_as(app: &TestApp, cookie: &str) -> Option<String> {

@@ -541,7 +541,55 @@ async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: B
     }
 }
 
+// The demo mailbox, a page at a time: support reads every message, a VLSC
+// administrator their organisation's; searched by text, newest first or
+// oldest first.
+async fn the_demo_mailbox_is_searched_and_paged_within_its_reader_s_scope(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    ensure_contact(
+        &app.db,
+        f.other.id.0,
+        ContactType::OnlineServicesManager,
+        "Nia",
+        "osm@northwind.example",
+        "+1 425 555 0177",
+    )
+    .await
+    .unwrap();
+    order(&app, &f.own, &["M365-E3"], 0, "mailbox-own").await;
+    order(&app, &f.other, &["M365-E3"], 0, "mailbox-other").await;
+    app.work().await;
+    type Mail = app::lists::Page<app::activation::MailboxMessage>;
+    let read = |cookie: String, params: Vec<(&'static str, &'static str)>| {
+        let app = &app;
+        async move {
+            let response = app.call_with("/api/mailbox", &params, &cookie).await;
+            assert_eq!(response.status(), reqwest::StatusCode::OK, "{params:?}");
+            response.json::<Mail>().await.unwrap()
+        }
+    };
+    let support = app.signed_in("support@ops.example").await;
+    let newest = read(support.clone(), vec![]).await;
+    assert_eq!(newest.total, 2);
+    assert_eq!(newest.items[0].to, "osm@northwind.example", "newest first");
+    let oldest = read(support.clone(), vec![("dir", "asc")]).await;
+    let to: Vec<&str> = oldest.items.iter().map(|m| m.to.as_str()).collect();
+    assert_eq!(to, ["osm@contoso.example", "osm@northwind.example"]);
+    let found = read(support.clone(), vec![("q", crate::fixture::OTHER)]).await;
+    assert_eq!(found.total, 1);
+    assert!(found.items[0].body.contains(crate::fixture::OTHER));
+    let none = read(support, vec![("q", "no such words")]).await;
+    assert_eq!((none.total, none.items.len()), (0, 0));
+    let admin = app.signed_in("admin@contoso.example").await;
+    let own = read(admin.clone(), vec![]).await;
+    assert_eq!(own.total, 1);
+    assert!(own.items[0].body.contains(OWN_NUMBER));
+    let other = read(admin, vec![("q", crate::fixture::OTHER)]).await;
+    assert_eq!(other.total, 0, "another organisation's mail stays hidden");
+}
+
 both_backends!(
+    the_demo_mailbox_is_searched_and_paged_within_its_reader_s_scope,
     r1_the_first_online_order_sends_the_ols_email_to_the_osm,
     r1_a_second_online_order_sends_no_second_email,
     r2_without_an_osm_the_email_goes_to_the_ntc,

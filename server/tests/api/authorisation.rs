@@ -445,6 +445,7 @@ fn matrix() -> Vec<Row> {
         // Partners list their customers; support and ROC every organisation.
         untargeted("/api/customers", none, "U FFFF A FF"),
         untargeted("/api/organisations", none, "U FFFF F AA"),
+        untargeted("/api/organisation-choices", none, "U FFFF F AF"),
         // Contact changes (R6, R7): the enrollment's partner requests; the
         // tracker is scoped like the enrollment; ROC decides manual ones.
         row(

@@ -894,9 +894,10 @@ async fn the_audit_trail_records_changes_and_is_append_only(backend: Backend) {
     let trail: Vec<app::audit::AuditEntry> = app
         .call("/api/audit-trail", Some(&admin))
         .await
-        .json()
+        .json::<app::lists::Page<app::audit::AuditEntry>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,

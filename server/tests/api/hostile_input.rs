@@ -119,7 +119,18 @@ fn functions() -> Vec<Function> {
             |_, _| vec![("number", OWN.into())],
             &[],
         ),
-        f("/api/mailbox", User(ADMIN), none, &[]),
+        f(
+            "/api/mailbox",
+            User(ADMIN),
+            |_, _| {
+                vec![
+                    ("q", "activation".into()),
+                    ("dir", "asc".into()),
+                    ("per", "50".into()),
+                ]
+            },
+            &["q", "dir", "per"],
+        ),
         f("/api/attention", User(ADMIN), none, &[]),
         f(
             "/api/reserve",
@@ -144,8 +155,14 @@ fn functions() -> Vec<Function> {
         f(
             "/api/reservations",
             User(ADMIN),
-            |_, _| vec![("before", "1000".into())],
-            &["before"],
+            |_, _| {
+                vec![
+                    ("status", "placed".into()),
+                    ("enrollment", OWN.into()),
+                    ("after", "1000~1000".into()),
+                ]
+            },
+            &["status", "enrollment", "after"],
         ),
         f(
             "/api/place-order",
@@ -166,9 +183,42 @@ fn functions() -> Vec<Function> {
             },
             &["product_2", "quantity_2", "product_3", "quantity_3"],
         ),
-        f("/api/audit-trail", User(ADMIN), none, &[]),
-        f("/api/security-events", User(SUPPORT), none, &[]),
-        f("/api/people", User(ADMIN), none, &[]),
+        f(
+            "/api/audit-trail",
+            User(ADMIN),
+            |_, _| {
+                vec![
+                    ("q", "contact".into()),
+                    ("sort", "what".into()),
+                    ("per", "10".into()),
+                ]
+            },
+            &["q", "sort", "per"],
+        ),
+        f(
+            "/api/security-events",
+            User(SUPPORT),
+            |_, _| {
+                vec![
+                    ("q", "sign".into()),
+                    ("dir", "asc".into()),
+                    ("after", "5~5".into()),
+                ]
+            },
+            &["q", "dir", "after"],
+        ),
+        f(
+            "/api/people",
+            User(ADMIN),
+            |_, _| {
+                vec![
+                    ("q", "contoso".into()),
+                    ("sort", "role".into()),
+                    ("dir", "desc".into()),
+                ]
+            },
+            &["q", "sort", "dir"],
+        ),
         f("/api/organisation-enrollments", User(ADMIN), none, &[]),
         f(
             "/api/invite-person",
@@ -305,8 +355,19 @@ fn functions() -> Vec<Function> {
             },
             &[],
         ),
-        f("/api/customers", User(PARTNER), none, &[]),
-        f("/api/organisations", User(SUPPORT), none, &[]),
+        f(
+            "/api/customers",
+            User(PARTNER),
+            |_, _| vec![("q", "contoso".into()), ("sort", "name".into())],
+            &["q", "sort"],
+        ),
+        f(
+            "/api/organisations",
+            User(SUPPORT),
+            |_, _| vec![("q", "north".into()), ("after", "Contoso Test~1".into())],
+            &["q", "after"],
+        ),
+        f("/api/organisation-choices", User(SUPPORT), none, &[]),
         f(
             "/api/request-contact-change",
             User(PARTNER),
@@ -369,7 +430,12 @@ fn functions() -> Vec<Function> {
             &[],
         ),
         f("/api/support/form-key", User(SUPPORT), none, &[]),
-        f("/api/support/replication-issues", User(SUPPORT), none, &[]),
+        f(
+            "/api/support/replication-issues",
+            User(SUPPORT),
+            |_, _| vec![("system", "vlsc".into()), ("sort", "contact".into())],
+            &["system", "sort"],
+        ),
         f(
             "/api/support/enrollment",
             User(SUPPORT),

@@ -14,11 +14,12 @@ use time::Duration;
 const ADMIN: &str = "admin@contoso.example";
 
 async fn people(app: &TestApp, cookie: &str) -> Vec<Person> {
-    app.call("/api/people", Some(cookie))
+    app.call_with("/api/people", &[("per", "100")], cookie)
         .await
-        .json()
+        .json::<app::lists::Page<Person>>()
         .await
         .unwrap()
+        .items
 }
 
 fn new_ola(email: &str) -> Vec<(&'static str, String)> {
@@ -108,9 +109,10 @@ async fn removing_an_ola_ends_their_sessions(backend: Backend) {
     let trail: Vec<app::audit::AuditEntry> = app
         .call("/api/audit-trail", Some(&admin))
         .await
-        .json()
+        .json::<app::lists::Page<app::audit::AuditEntry>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(trail[0].action, "OLA removed");
     assert_eq!(trail.len(), 1, "{trail:?}");
     let myself = app
@@ -156,9 +158,10 @@ async fn granting_and_revoking_the_reservation_permission(backend: Backend) {
     let trail: Vec<app::audit::AuditEntry> = app
         .call("/api/audit-trail", Some(&admin))
         .await
-        .json()
+        .json::<app::lists::Page<app::audit::AuditEntry>>()
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,

@@ -269,7 +269,147 @@ async fn an_osm_without_the_permission_sees_the_reason_instead_of_the_form(backe
     assert!(page.contains(">Reserve</button>"));
 }
 
+type ReservationPage = app::lists::Page<app::reservations::ReservationRow>;
+
+/// Every page of the reservation list as `cookie` sees it with `params`.
+async fn every_reservation(
+    app: &TestApp,
+    cookie: &str,
+    params: &[(&str, &str)],
+) -> (Vec<app::reservations::ReservationRow>, Vec<(i64, bool)>) {
+    let mut rows = Vec::new();
+    let mut counts = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut fields: Vec<(&str, &str)> = params.to_vec();
+        if let Some(a) = &after {
+            fields.push(("after", a));
+        }
+        let response = app.call_with("/api/reservations", &fields, cookie).await;
+        assert_eq!(response.status(), StatusCode::OK, "{fields:?}");
+        let page: ReservationPage = response.json().await.unwrap();
+        rows.extend(page.items);
+        counts.push((page.total, page.at_least));
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => return (rows, counts),
+        }
+    }
+}
+
+// The reservations list at scale: sorted either way by when a reservation
+// was placed or by its usage start date, filtered, counted up to the limit
+// and read by key, each organisation seeing only its own (R3).
+async fn the_reservation_list_sorts_filters_counts_and_pages_a_large_set(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let f = fixture(&app).await;
+    for (i, days) in [40, 10, 25, 10, 60].into_iter().enumerate() {
+        reservation(&app, &f.own, days, &format!("sorted-{i}")).await;
+    }
+    server::tools::large_data::generate(
+        &app.db,
+        server::tools::large_data::Volume {
+            organisations: 3,
+            enrollments: 30,
+            reservations: app::lists::COUNT_LIMIT + 150,
+        },
+    )
+    .await
+    .unwrap();
+    let count = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let all = count("SELECT COUNT(*) FROM orders WHERE kind = 'reservation'").await;
+    assert!(all > app::lists::COUNT_LIMIT, "{all}");
+
+    // Support sees every reservation: the count stops at the limit and says so.
+    let support = app.signed_in("support@ops.example").await;
+    let (rows, counts) =
+        every_reservation(&app, &support, &[("sort", "starts"), ("per", "100")]).await;
+    assert_eq!(rows.len() as i64, all, "every reservation once");
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len() as i64, all, "no reservation twice");
+    assert!(
+        rows.windows(2)
+            .all(|w| (&w[0].usage_start_date, w[0].id) < (&w[1].usage_start_date, w[1].id)),
+        "sorted by usage start date, then by reservation"
+    );
+    assert!(
+        counts.iter().all(|c| *c == (app::lists::COUNT_LIMIT, true)),
+        "{:?}",
+        &counts[..2]
+    );
+
+    // Placed, newest first by default, on a filtered set: an exact count.
+    let cancelled =
+        count("SELECT COUNT(*) FROM orders WHERE kind = 'reservation' AND status = 'cancelled'")
+            .await;
+    assert!(
+        cancelled > 0 && cancelled < app::lists::COUNT_LIMIT,
+        "{cancelled}"
+    );
+    let (rows, counts) =
+        every_reservation(&app, &support, &[("status", "cancelled"), ("per", "50")]).await;
+    assert_eq!(rows.len() as i64, cancelled);
+    assert!(rows.iter().all(|r| r.status == "cancelled"));
+    assert!(rows.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert!(counts.iter().all(|c| *c == (cancelled, false)));
+
+    // A customer's administrator sees their own five, by start date down.
+    let admin = app.signed_in("admin@contoso.example").await;
+    let (rows, counts) = every_reservation(
+        &app,
+        &admin,
+        &[("sort", "starts"), ("dir", "desc"), ("per", "10")],
+    )
+    .await;
+    let starts: Vec<String> = rows.iter().map(|r| r.usage_start_date.clone()).collect();
+    let today = app.clock.now_date();
+    let expected: Vec<String> = [60, 40, 25, 10, 10]
+        .into_iter()
+        .map(|d| format_date(today + Duration::days(d)))
+        .collect();
+    assert_eq!(starts, expected);
+    assert!(rows.iter().all(|r| r.enrollment_number == OWN));
+    assert_eq!(counts, vec![(5, false)]);
+    // Filtered by another organisation's enrollment: nothing, not an error.
+    let (rows, _) = every_reservation(&app, &admin, &[("enrollment", OTHER)]).await;
+    assert!(rows.is_empty());
+    // By their own enrollment: the same five.
+    let (rows, counts) =
+        every_reservation(&app, &admin, &[("enrollment", OWN), ("per", "10")]).await;
+    assert_eq!((rows.len(), counts), (5, vec![(5, false)]));
+
+    // A filter the list does not have is refused, naming it.
+    for (field, value) in [
+        ("status", "lost"),
+        ("enrollment", "contoso"),
+        ("sort", "quantity"),
+        ("after", "2026-01-01"),
+    ] {
+        let response = app
+            .call_with("/api/reservations", &[(field, value)], &admin)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let error: AppError = response.json().await.unwrap();
+        assert!(error.for_field(field).is_some(), "{field}: {error:?}");
+    }
+}
+
 both_backends!(
+    the_reservation_list_sorts_filters_counts_and_pages_a_large_set,
     r3_reservation_access_for_every_role_and_enrollment,
     each_invalid_reservation_gets_its_own_message_and_writes_nothing,
     a_double_submitted_reservation_creates_one_reservation,

@@ -482,6 +482,18 @@ async fn r7_a_cicr_retrigger_arrives_as_a_ticket_and_sends_once(backend: Backend
     assert_eq!(sent, ["osm@contoso.example", "robin@contoso.example"]);
 }
 
+async fn replication_issues(
+    app: &TestApp,
+    cookie: &str,
+    params: &[(&str, &str)],
+) -> Page<ReplicationIssue> {
+    let response = app
+        .call_with("/api/support/replication-issues", params, cookie)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{params:?}");
+    response.json().await.unwrap()
+}
+
 // Replication issues: a copy that differs from eMSL is listed and re-synced once.
 async fn a_replication_issue_is_listed_and_resynced(backend: Backend) {
     let (app, f) = setup(backend).await;
@@ -491,12 +503,7 @@ async fn a_replication_issue_is_listed_and_resynced(backend: Backend) {
         .await
         .unwrap();
     let support = app.signed_in(SUPPORT).await;
-    let issues: Vec<ReplicationIssue> = app
-        .call("/api/support/replication-issues", Some(&support))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let issues: Vec<ReplicationIssue> = replication_issues(&app, &support, &[]).await.items;
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(
         (issues[0].system.as_str(), issues[0].contact_type.as_str()),
@@ -510,12 +517,7 @@ async fn a_replication_issue_is_listed_and_resynced(backend: Backend) {
             .status(),
         StatusCode::OK
     );
-    let issues: Vec<ReplicationIssue> = app
-        .call("/api/support/replication-issues", Some(&support))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let issues: Vec<ReplicationIssue> = replication_issues(&app, &support, &[]).await.items;
     assert!(issues.is_empty());
     // A change still within its propagation delay is not an issue.
     let pat = app.signed_in("pat@fabrikam.example").await;
@@ -535,24 +537,37 @@ async fn a_replication_issue_is_listed_and_resynced(backend: Backend) {
             .status(),
         StatusCode::OK
     );
-    let issues: Vec<ReplicationIssue> = app
-        .call("/api/support/replication-issues", Some(&support))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let issues: Vec<ReplicationIssue> = replication_issues(&app, &support, &[]).await.items;
     assert!(issues.is_empty(), "{issues:?}");
     // Once overdue (the workers were down), both copies are issues; re-syncing
     // them leaves the jobs to complete the CICR when the workers come back.
     app.clock.advance(Duration::from_secs(2 * 86_400));
     let support = app.signed_in(SUPPORT).await;
-    let issues: Vec<ReplicationIssue> = app
-        .call("/api/support/replication-issues", Some(&support))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let issues: Vec<ReplicationIssue> = replication_issues(&app, &support, &[]).await.items;
     assert_eq!(issues.len(), 2, "{issues:?}");
+    // Filtered by system, sorted by it either way, one to a page by key.
+    let explore = replication_issues(&app, &support, &[("system", "explore")]).await;
+    assert_eq!(explore.total, 1);
+    assert_eq!(explore.items[0].system, "explore");
+    let down = replication_issues(&app, &support, &[("sort", "system"), ("dir", "desc")]).await;
+    let systems: Vec<&str> = down.items.iter().map(|i| i.system.as_str()).collect();
+    assert_eq!(systems, ["vlsc", "explore"]);
+    let first = replication_issues(&app, &support, &[("per", "10"), ("sort", "system")]).await;
+    assert_eq!((first.total, first.next_after.clone()), (2, None));
+    for (field, value) in [("system", "emsl"), ("sort", "shows")] {
+        let response = app
+            .call_with(
+                "/api/support/replication-issues",
+                &[(field, value)],
+                &support,
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+    }
     for system in ["vlsc", "explore"] {
         let fields = [("enrollment", OWN), ("contact", "osm"), ("system", system)];
         for _ in 0..2 {

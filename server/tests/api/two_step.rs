@@ -76,9 +76,10 @@ async fn code_step(app: &TestApp, cookie: &str, code: &str) -> reqwest::Response
 async fn security_actions(app: &TestApp, cookie: &str) -> Vec<String> {
     app.call("/api/security-events", Some(cookie))
         .await
-        .json::<Vec<app::audit::AuditEntry>>()
+        .json::<app::lists::Page<app::audit::AuditEntry>>()
         .await
         .unwrap()
+        .items
         .into_iter()
         .map(|e| e.action)
         .collect()

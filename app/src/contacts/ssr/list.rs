@@ -8,7 +8,7 @@ use crate::contacts::ChangeSummary;
 use crate::db::Db;
 use crate::domain::{format_time, ContactType, EnrollmentId};
 use crate::error::AppError;
-use crate::lists::ssr::{Column, Kind, Sorting, Value};
+use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
 use crate::lists::{Direction, Page};
 
 #[derive(sqlx::FromRow)]
@@ -131,14 +131,12 @@ pub async fn list(
         .bind(status)
         .bind(&filter.contact);
     let rows = sorting.bind(query).fetch_all(db.pool()).await?;
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM contact_changes c {matching}"
-    ))
-    .bind(scope.param())
-    .bind(status)
-    .bind(&filter.contact)
-    .fetch_one(db.pool())
-    .await?;
+    let total: i64 = sqlx::query_scalar(&count_sql(&format!("FROM contact_changes c {matching}")))
+        .bind(scope.param())
+        .bind(status)
+        .bind(&filter.contact)
+        .fetch_one(db.pool())
+        .await?;
     let column = sorting.column.key;
     Ok(sorting.page(
         rows,

@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::enrollments::EnrollmentList;
 use crate::error::AppError;
-use crate::lists::ssr::{Column, Kind, Sorting, Value};
+use crate::lists::ssr::{count_sql, like_pattern, search_words, Column, Kind, Sorting, Value};
 use crate::lists::Direction;
 
 /// The columns the list sorts by.
@@ -63,10 +63,7 @@ impl EnrollmentFilter {
                 "Choose a status from the list.",
             ));
         }
-        let query = q.unwrap_or_default().trim().to_string();
-        if query.chars().count() > 100 {
-            return Err(AppError::invalid("q", "Search for at most 100 characters."));
-        }
+        let query = search_words(q)?;
         Ok(EnrollmentFilter {
             query,
             status,
@@ -86,7 +83,7 @@ pub async fn list(
     filter: &EnrollmentFilter,
 ) -> Result<EnrollmentList, AppError> {
     let scope = Scope::of(user);
-    let like = format!("%{}%", filter.query.to_lowercase().replace(['%', '_'], ""));
+    let like = like_pattern(&filter.query);
     let matching = format!(
         "WHERE {} \
          AND ($2 = '' OR e.enrollment_number = $2 OR e.agreement_number = $2 \
@@ -108,9 +105,9 @@ pub async fn list(
         .bind(&like)
         .bind(&filter.status);
     let rows = sorting.bind(query).fetch_all(db.pool()).await?;
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM enrollments e JOIN organisations c ON c.id = e.customer_id {matching}"
-    ))
+    let total: i64 = sqlx::query_scalar(&count_sql(&format!(
+        "FROM enrollments e JOIN organisations c ON c.id = e.customer_id {matching}"
+    )))
     .bind(scope.param())
     .bind(&filter.query)
     .bind(&like)
