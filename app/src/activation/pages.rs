@@ -3,7 +3,7 @@ use super::{
     LinkState,
 };
 use crate::error::AppError;
-use crate::lists::{ListError, ListQuery, Pager};
+use crate::lists::{KeepSorting, ListError, ListQuery, Pager};
 use crate::ui::FormToken;
 use crate::ui::{FieldError, FormError, PageHeader};
 use leptos::prelude::*;
@@ -190,8 +190,7 @@ pub fn MailboxPage() -> impl IntoView {
         <h1>"Mailbox (demo)"</h1>
         <p>"Without an SMTP server the portal delivers email here."</p>
         <form method="get" action="/mailbox" class="search" role="search">
-            {move || param("dir").map(|d| view! { <input type="hidden" name="dir" value=d/> })}
-            {move || param("per").map(|p| view! { <input type="hidden" name="per" value=p/> })}
+            <KeepSorting query/>
             <div class="field">
                 <label for="mailbox-q">"Search"</label>
                 <input id="mailbox-q" name="q" type="search" value=move || param("q").unwrap_or_default()

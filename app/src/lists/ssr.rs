@@ -130,13 +130,15 @@ impl Sorting {
         if self.after.is_none() {
             return String::new();
         }
-        let op = match self.direction {
-            Direction::Ascending => ">",
-            Direction::Descending => "<",
+        let (op, or_equal) = match self.direction {
+            Direction::Ascending => (">", ">="),
+            Direction::Descending => ("<", "<="),
         };
         let column = self.column.sql;
+        // The first comparison alone lets either database start the index
+        // walk at the position; the rest breaks the tie by id.
         format!(
-            " AND ({column} {op} ${first} OR ({column} = ${first} AND {id} {op} ${}))",
+            " AND {column} {or_equal} ${first} AND ({column} {op} ${first} OR {id} {op} ${})",
             first + 1
         )
     }
@@ -254,7 +256,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             s.after_condition("t.id", 2),
-            " AND (t.opened_at < $2 OR (t.opened_at = $2 AND t.id < $3))"
+            " AND t.opened_at <= $2 AND (t.opened_at < $2 OR t.id < $3)"
         );
         assert_eq!(s.after, Some((Value::Integer(1_700_000_000), 42)));
         // A name may hold the separator: the id is after the last one.

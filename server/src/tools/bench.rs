@@ -374,6 +374,20 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     )
     .await?;
 
+    // The same list sorted by usage start date, first and deep.
+    let (deep_start, deep_start_id): (String, i64) = sqlx::query_as(
+        "SELECT usage_start_date, id FROM orders WHERE kind = 'reservation' \
+         ORDER BY usage_start_date, id LIMIT 1 OFFSET $1",
+    )
+    .bind(DEEP_ROW.min(reservations - 1))
+    .fetch_one(db.pool())
+    .await
+    .map_err(|e| e.to_string())?;
+    let by_start_url = format!("{base}/reservations?sort=starts");
+    let by_start_deep_url =
+        format!("{base}/reservations?sort=starts&after={deep_start}~{deep_start_id}");
+    let cancelled_url = format!("{base}/reservations?status=cancelled");
+
     let first_url = format!("{base}/reservations");
     let deep_url = format!("{base}/reservations?after={deep_before}~{deep_before}");
     let first_page = fetch_page(&client, &first_url, &cookie).await?;
@@ -417,6 +431,15 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     row(&format!("reservations, page near row {DEEP_ROW}"), &deep);
     let ceiling = wrk(&ceiling_url, None, seconds).await?;
     row("ceiling: same bytes, bare axum", &ceiling);
+    let by_start = wrk(&by_start_url, Some(&cookie), seconds).await?;
+    row("by usage start, first page", &by_start);
+    let by_start_deep = wrk(&by_start_deep_url, Some(&cookie), seconds).await?;
+    row(
+        &format!("by usage start, page near row {DEEP_ROW}"),
+        &by_start_deep,
+    );
+    let cancelled = wrk(&cancelled_url, Some(&cookie), seconds).await?;
+    row("cancelled only, first page", &cancelled);
 
     let stop = Arc::new(AtomicBool::new(false));
     let signed_in = Arc::new(AtomicU64::new(0));
@@ -460,6 +483,10 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     println!(
         "page near row {DEEP_ROW} / first page latency (p50): {:.2} (target <= 1.2)",
         deep.p50_ms / first.p50_ms
+    );
+    println!(
+        "by usage start: page near row {DEEP_ROW} / first page latency (p50): {:.2} (target <= 1.2)",
+        by_start_deep.p50_ms / by_start.p50_ms
     );
     println!(
         "page p99 while signing in / idle p99: {:.2} (target <= 1.5); {sign_ins:.1} sign-ins/s",
