@@ -17,6 +17,8 @@ use crate::domain::{
     format_time, EmailAddress, InvitationStatus, OrganisationId, PersonName, Role, UserId,
 };
 use crate::error::AppError;
+use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
+use crate::lists::{Direction, Page};
 use crate::state::AppState;
 
 pub use crate::access::invitations::{invitable_roles, ADMINISTRATOR_INVITES, SUPPORT_INVITES};
@@ -234,34 +236,96 @@ fn pending(row: InvitationRow, now: i64) -> Result<PendingInvitation, AppError> 
     })
 }
 
-/// The pending invitations `user` may manage: their organisation's for an
-/// administrator, first administrators' for support.
+/// The columns the pending invitations sort by.
+const COLUMNS: [Column; 3] = [
+    Column {
+        key: "invited",
+        sql: "i.id",
+        kind: Kind::Integer,
+    },
+    Column {
+        key: "email",
+        sql: "i.email",
+        kind: Kind::Text,
+    },
+    Column {
+        key: "expires",
+        sql: "i.expires_at",
+        kind: Kind::Integer,
+    },
+];
+
+/// Reads the pending invitations' sort and page from the URL; newest first
+/// unless it says otherwise.
+pub fn pending_sorting(
+    sort: Option<&str>,
+    dir: Option<&str>,
+    after: Option<&str>,
+    per: Option<&str>,
+) -> Result<Sorting, AppError> {
+    Sorting::parse(
+        &COLUMNS,
+        ("invited", Direction::Descending),
+        sort,
+        dir,
+        after,
+    )?
+    .per_page(per)
+}
+
+/// A page of the pending invitations `user` may manage: their organisation's
+/// for an administrator, first administrators' for support.
 pub async fn list_pending(
     state: &AppState,
     user: &CurrentUser,
-) -> Result<Vec<PendingInvitation>, AppError> {
-    let rows = match InvitationScope::of(user) {
-        Some(InvitationScope::Organisation(organisation)) => {
-            sqlx::query_as::<_, InvitationRow>(&format!(
-                "{INVITATION_SELECT} WHERE i.organisation_id = $1 AND i.status = 'pending' ORDER BY i.id DESC LIMIT 500"
-            ))
-            .bind(organisation)
-            .fetch_all(state.db.pool())
-            .await?
+    sorting: &Sorting,
+) -> Result<Page<PendingInvitation>, AppError> {
+    let (matching, organisation) = match InvitationScope::of(user) {
+        Some(InvitationScope::Organisation(o)) => {
+            ("WHERE i.organisation_id = $1 AND i.status = 'pending'", o)
         }
-        Some(InvitationScope::OrganisationAndFirstAdministrators(organisation)) => {
-            sqlx::query_as::<_, InvitationRow>(&format!(
-                "{INVITATION_SELECT} WHERE (i.role = 'vlsc_admin' OR i.organisation_id = $1) \
-                 AND i.status = 'pending' ORDER BY i.id DESC LIMIT 500"
-            ))
-            .bind(organisation)
-            .fetch_all(state.db.pool())
-            .await?
-        }
+        Some(InvitationScope::OrganisationAndFirstAdministrators(o)) => (
+            "WHERE (i.role = 'vlsc_admin' OR i.organisation_id = $1) AND i.status = 'pending'",
+            o,
+        ),
         None => return Err(AppError::Forbidden(Task::InvitePeople.refusal().into())),
     };
+    let sql = format!(
+        "{INVITATION_SELECT} {matching}{}{}",
+        sorting.after_condition("i.id", 2),
+        sorting.order_by("i.id")
+    );
+    let query = sqlx::query_as::<_, InvitationRow>(&sql).bind(organisation);
+    let rows = sorting.bind(query).fetch_all(state.db.pool()).await?;
+    let total = sqlx::query_scalar::<_, i64>(&count_sql(&format!("FROM invitations i {matching}")))
+        .bind(organisation)
+        .fetch_one(state.db.pool())
+        .await?;
     let now = state.now_unix();
-    rows.into_iter().map(|r| pending(r, now)).collect()
+    let column = sorting.column.key;
+    let page = sorting.page(
+        rows,
+        total,
+        |r| {
+            let value = match column {
+                "email" => Value::Text(r.email.clone()),
+                "expires" => Value::Integer(r.expires_at),
+                _ => Value::Integer(r.id),
+            };
+            (value, r.id)
+        },
+        |r| r,
+    );
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|r| pending(r, now))
+            .collect::<Result<_, _>>()?,
+        total: page.total,
+        at_least: page.at_least,
+        next_after: page.next_after,
+    })
 }
 
 async fn managed(

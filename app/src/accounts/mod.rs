@@ -88,11 +88,23 @@ pub async fn invite_first_administrator(
     .await
 }
 
-/// The pending invitations the caller may resend or withdraw.
+/// A page of the pending invitations the caller may resend or withdraw,
+/// sorted as asked (newest first by default).
 #[server(endpoint = "invitations")]
-pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
+pub async fn pending_invitations(
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    per: Option<String>,
+) -> Result<crate::lists::Page<PendingInvitation>, AppError> {
     crate::access::serve(crate::access::Who::SignedIn, |state, user| async move {
-        invitations::list_pending(&state, &user).await
+        let sorting = invitations::pending_sorting(
+            sort.as_deref(),
+            dir.as_deref(),
+            after.as_deref(),
+            per.as_deref(),
+        )?;
+        invitations::list_pending(&state, &user, &sorting).await
     })
     .await
 }

@@ -52,10 +52,9 @@ pub fn KeepSorting(query: Memo<ListQuery>) -> impl IntoView {
         .into_iter()
         .map(|name| {
             move || {
-                query
-                    .read()
-                    .get(name)
-                    .map(|value| view! { <input type="hidden" name=name value=value/> })
+                let q = query.read();
+                q.get(name)
+                    .map(|value| view! { <input type="hidden" name=q.name(name) value=value/> })
             }
         })
         .collect_view()

@@ -45,11 +45,20 @@ impl Direction {
 pub struct ListQuery {
     path: String,
     params: Vec<(String, String)>,
+    /// Put before each name this list reads and changes, so that two lists
+    /// can share a page (and its URL) without sharing a sort or a position.
+    prefix: &'static str,
 }
 
 impl ListQuery {
     /// The current page's path and query.
     pub fn current() -> Memo<ListQuery> {
+        Self::current_with_prefix("")
+    }
+
+    /// The same for a second list on a page, whose names in the URL start
+    /// with `prefix`.
+    pub fn current_with_prefix(prefix: &'static str) -> Memo<ListQuery> {
         let query = use_query_map();
         let location = use_location();
         Memo::new(move |_| ListQuery {
@@ -59,6 +68,7 @@ impl ListQuery {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            prefix,
         })
     }
 
@@ -70,7 +80,14 @@ impl ListQuery {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            prefix: "",
         }
+    }
+
+    /// The same query read by a list whose names start with `prefix`.
+    pub fn with_prefix(mut self, prefix: &'static str) -> Self {
+        self.prefix = prefix;
+        self
     }
 
     /// The page's path, without its query.
@@ -80,10 +97,16 @@ impl ListQuery {
 
     /// The value of `name`, if the query has a non-empty one.
     pub fn get(&self, name: &str) -> Option<String> {
+        let name = self.name(name);
         self.params
             .iter()
-            .find(|(k, v)| k == name && !v.is_empty())
+            .find(|(k, v)| *k == name && !v.is_empty())
             .map(|(_, v)| v.clone())
+    }
+
+    /// A name as the URL holds it for this list.
+    pub fn name(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
     }
 
     /// A link to the same list with `changes` applied (an empty value removes
@@ -91,19 +114,20 @@ impl ListQuery {
     /// first page.
     pub fn with(&self, changes: &[(&str, &str)]) -> String {
         let moves_only = changes.iter().all(|(k, _)| *k == "after");
+        let changes: Vec<(String, &str)> =
+            changes.iter().map(|(k, v)| (self.name(k), *v)).collect();
+        let after = self.name("after");
         let mut params: Vec<(String, String)> = self
             .params
             .iter()
             .filter(|(k, v)| {
-                !v.is_empty()
-                    && !changes.iter().any(|(c, _)| c == k)
-                    && (moves_only || k != "after")
+                !v.is_empty() && !changes.iter().any(|(c, _)| c == k) && (moves_only || *k != after)
             })
             .cloned()
             .collect();
         for (k, v) in changes {
             if !v.is_empty() {
-                params.push((k.to_string(), v.to_string()));
+                params.push((k, v.to_string()));
             }
         }
         if params.is_empty() {
@@ -141,6 +165,30 @@ mod tests {
         );
         assert_eq!(q.get("q").as_deref(), Some("contoso ltd"));
         assert_eq!(q.get("dir"), None);
+    }
+
+    #[test]
+    fn a_second_list_on_the_page_keeps_its_own_sort_and_position() {
+        let params = [
+            ("q", "ola"),
+            ("after", "x~4"),
+            ("inv_sort", "email"),
+            ("inv_after", "a~2"),
+        ];
+        let people = ListQuery::new("/people", &params);
+        let invitations = ListQuery::new("/people", &params).with_prefix("inv_");
+        assert_eq!(invitations.get("sort").as_deref(), Some("email"));
+        assert_eq!(people.get("sort"), None);
+        // Sorting the invitations starts them again, and leaves the people's page.
+        assert_eq!(
+            invitations.with(&[("sort", "expires"), ("dir", "desc")]),
+            "/people?q=ola&after=x~4&inv_sort=expires&inv_dir=desc"
+        );
+        // Moving the people's page keeps the invitations' position.
+        assert_eq!(
+            people.with(&[("after", "y~9")]),
+            "/people?q=ola&inv_sort=email&inv_after=a~2&after=y~9"
+        );
     }
 
     #[test]

@@ -51,11 +51,12 @@ async fn accept(app: &TestApp, token: &str, password: &str) -> reqwest::Response
 }
 
 async fn pending(app: &TestApp, cookie: &str) -> Vec<PendingInvitation> {
-    app.call("/api/invitations", Some(cookie))
+    app.call_with("/api/invitations", &[("per", "100")], cookie)
         .await
-        .json()
+        .json::<app::lists::Page<PendingInvitation>>()
         .await
         .unwrap()
+        .items
 }
 
 async fn security_events(app: &TestApp, cookie: &str) -> Vec<AuditEntry> {
@@ -648,7 +649,51 @@ async fn deactivation_ends_the_sessions(backend: Backend) {
     assert_eq!(open, 0);
 }
 
+// Pending invitations are a list like the others: sorted by address either
+// way, paged by key, counted.
+async fn pending_invitations_sort_and_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    fixture(&app).await;
+    let admin = app.signed_in(ADMIN).await;
+    for i in 0..12 {
+        let response = invite(
+            &app,
+            &admin,
+            &format!("person{i:02}@contoso.example"),
+            "osm",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let mut emails = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut fields = vec![("sort", "email"), ("dir", "desc"), ("per", "10")];
+        if let Some(a) = &after {
+            fields.push(("after", a));
+        }
+        let page: app::lists::Page<PendingInvitation> = app
+            .call_with("/api/invitations", &fields, &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page.total, 12);
+        emails.extend(page.items.into_iter().map(|p| p.email));
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..12)
+        .rev()
+        .map(|i| format!("person{i:02}@contoso.example"))
+        .collect();
+    assert_eq!(emails, expected);
+}
+
 both_backends!(
+    pending_invitations_sort_and_page,
     an_invited_person_chooses_a_password_and_is_signed_in,
     an_invitation_expires_after_72_hours,
     resending_and_withdrawing_kill_the_old_link,

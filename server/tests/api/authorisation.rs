@@ -742,13 +742,13 @@ pub(crate) async fn ground(app: &TestApp, f: &Fixture) -> Ctx {
             "an invitation for the ground",
         )
         .await;
-        let pending: Vec<app::accounts::PendingInvitation> = app
+        let pending: app::lists::Page<app::accounts::PendingInvitation> = app
             .call("/api/invitations", Some(&cookie))
             .await
             .json()
             .await
             .unwrap();
-        invitation.push(pending[0].id.to_string());
+        invitation.push(pending.items[0].id.to_string());
     }
     let today = app.clock.now_date();
     Ctx {

@@ -244,7 +244,18 @@ fn functions() -> Vec<Function> {
             },
             &[],
         ),
-        f("/api/invitations", User(ADMIN), none, &[]),
+        f(
+            "/api/invitations",
+            User(ADMIN),
+            |_, _| {
+                vec![
+                    ("sort", "expires".into()),
+                    ("dir", "desc".into()),
+                    ("per", "10".into()),
+                ]
+            },
+            &["sort", "dir", "per"],
+        ),
         f(
             "/api/resend-invitation",
             User(ADMIN),

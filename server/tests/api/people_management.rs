@@ -38,10 +38,10 @@ async fn add(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -> 
 async fn pending(app: &TestApp, cookie: &str) -> usize {
     app.call("/api/invitations", Some(cookie))
         .await
-        .json::<Vec<app::accounts::PendingInvitation>>()
+        .json::<app::lists::Page<app::accounts::PendingInvitation>>()
         .await
         .unwrap()
-        .len()
+        .total as usize
 }
 
 async fn reserve(app: &TestApp, cookie: &str, key: &str) -> StatusCode {

@@ -4,6 +4,7 @@ use crate::accounts::{
 };
 use crate::domain::OrganisationSummary;
 use crate::domain::Role;
+use crate::lists::{ListError, ListQuery, Page, Pager, SortHeader};
 use crate::ui::{action_errors, FieldError, FormError, FormToken};
 use leptos::prelude::*;
 
@@ -19,16 +20,23 @@ pub fn InvitationsSection(
     let first = ServerAction::<InviteFirstAdministrator>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let withdraw = ServerAction::<WithdrawInvitation>::new();
+    // A second list on the people's and the organisations' pages: its sort
+    // and position have names of their own in the URL.
+    let query = ListQuery::current_with_prefix("invitations_");
+    let param = move |name: &str| query.read().get(name);
     let pending = Resource::new(
         move || {
             (
-                invite.version().get(),
-                first.version().get(),
-                resend.version().get(),
-                withdraw.version().get(),
+                (
+                    invite.version().get(),
+                    first.version().get(),
+                    resend.version().get(),
+                    withdraw.version().get(),
+                ),
+                (param("sort"), param("dir"), param("after"), param("per")),
             )
         },
-        |_| pending_invitations(),
+        |(_, (sort, dir, after, per))| pending_invitations(sort, dir, after, per),
     );
     let (_, resend_error) = action_errors(resend);
     let (_, withdraw_error) = action_errors(withdraw);
@@ -53,9 +61,9 @@ pub fn InvitationsSection(
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match pending.await {
-                        Ok(list) if list.is_empty() => view! { <p>"No invitation is waiting."</p> }.into_any(),
-                        Ok(list) => view! { <PendingTable list resend withdraw/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(page) if page.items.is_empty() => view! { <p class="empty">"No invitation is waiting."</p> }.into_any(),
+                        Ok(page) => view! { <PendingTable page resend withdraw query/> }.into_any(),
+                        Err(error) => view! { <ListError error/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -66,19 +74,21 @@ pub fn InvitationsSection(
 
 #[component]
 fn PendingTable(
-    list: Vec<PendingInvitation>,
+    page: Page<PendingInvitation>,
     resend: ServerAction<ResendInvitation>,
     withdraw: ServerAction<WithdrawInvitation>,
+    query: Memo<ListQuery>,
 ) -> impl IntoView {
+    let shown = page.items.len();
     view! {
         <table>
             <caption>"Invitations waiting for their person"</caption>
             <thead><tr>
-                <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
-                <th scope="col">"Organisation"</th><th scope="col">"Link expires"</th><th scope="col">"Action"</th>
+                <th scope="col">"Name"</th><SortHeader label="Email" key="email" query/><th scope="col">"Role"</th>
+                <th scope="col">"Organisation"</th><SortHeader label="Link expires" key="expires" query/><th scope="col">"Action"</th>
             </tr></thead>
             <tbody>
-                {list.into_iter().map(|i| {
+                {page.items.into_iter().map(|i| {
                     let id = i.id.to_string();
                     let same_id = id.clone();
                     let again = format!("Send the invitation of {} again", i.email);
@@ -107,6 +117,7 @@ fn PendingTable(
                 }).collect_view()}
             </tbody>
         </table>
+        <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="invitations" query/>
     }
 }
 
