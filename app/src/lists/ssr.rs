@@ -136,9 +136,11 @@ impl Sorting {
         };
         let column = self.column.sql;
         // The first comparison alone lets either database start the index
-        // walk at the position; the rest breaks the tie by id.
+        // walk at the position's value; the row comparison breaks the tie by
+        // id, and PostgreSQL seeks with it straight to the position itself
+        // (SQLite walks the rows of equal value before it).
         format!(
-            " AND {column} {or_equal} ${first} AND ({column} {op} ${first} OR {id} {op} ${})",
+            " AND {column} {or_equal} ${first} AND ({column}, {id}) {op} (${first}, ${})",
             first + 1
         )
     }
@@ -256,7 +258,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             s.after_condition("t.id", 2),
-            " AND t.opened_at <= $2 AND (t.opened_at < $2 OR t.id < $3)"
+            " AND t.opened_at <= $2 AND (t.opened_at, t.id) < ($2, $3)"
         );
         assert_eq!(s.after, Some((Value::Integer(1_700_000_000), 42)));
         // A name may hold the separator: the id is after the last one.
