@@ -154,6 +154,10 @@ test("people, customers and organisations are searched by name", async ({ page }
   await expect(page).toHaveURL(/q=ola%40|q=ola@/);
   await expect(page.locator("table").first().locator("tbody tr")).toHaveCount(1);
   await expect(page.locator("table").first().locator("tbody tr")).toContainText("ola@contoso.example");
+  // Each list's pages are a landmark named after the list, so the people's
+  // and the invitations' can be told apart.
+  await expect(page.getByRole("navigation", { name: "Pages of people" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Pages", exact: true })).toHaveCount(0);
   await page.locator('th a[data-sort="email"]').click();
   await expect(page).toHaveURL(/sort=email&dir=asc/);
   await expect(page).toHaveURL(/q=ola/);

@@ -73,7 +73,9 @@ pub fn ListError(error: AppError) -> impl IntoView {
     }
 }
 
-/// How many rows match, and the links to the first and the next page.
+/// How many rows match, and the links to the first and the next page. The
+/// navigation is named after the list ("Pages of invitations"), so a page
+/// with two lists offers two landmarks a screen reader tells apart.
 #[component]
 pub fn Pager(
     total: i64,
@@ -110,7 +112,7 @@ pub fn Pager(
             {if at_least { format!("More than {} {noun}", thousands(total)) } else { format!("{} {noun}", thousands(total)) }}
             {(at_least || total > shown as i64).then(|| format!(", {shown} on this page"))}
         </p>
-        <nav aria-label="Pages" class="pages">
+        <nav aria-label=format!("Pages of {noun}") class="pages">
             {first.map(|href| view! { <a href=href>"First page"</a> })}
             {next.map(|href| view! { <a href=href rel="next">"Next page"</a> })}
             <span class="per-page">"Rows a page: " {sizes}</span>
