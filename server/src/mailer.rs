@@ -22,8 +22,8 @@ impl Deliver for Mailer {
 
     async fn deliver_stream(
         &self,
-        emails: mpsc::Receiver<OutgoingEmail>,
-        outcomes: mpsc::UnboundedSender<Outcome>,
+        emails: mpsc::Receiver<Vec<OutgoingEmail>>,
+        outcomes: mpsc::UnboundedSender<Vec<Outcome>>,
     ) {
         match self {
             Mailer::Smtp(m) => m.deliver_stream(emails, outcomes).await,

@@ -117,6 +117,7 @@ impl SmtpMailer {
     ) -> Result<(), String> {
         let (to, data) = self.wire(email)?;
         let from = self.from.email.to_string();
+        let envelope = format!("MAIL FROM:<{from}>\r\nRCPT TO:<{to}>\r\nDATA\r\n");
         for fresh in [false, true] {
             if fresh || connection.is_none() {
                 *connection = None;
@@ -126,7 +127,7 @@ impl SmtpMailer {
             let Some(c) = connection.as_mut() else {
                 continue;
             };
-            match c.send(&from, &to, &data, self.timeout).await {
+            match c.send(&envelope, &data, self.timeout).await {
                 Ok(()) => return Ok(()),
                 Err(Failure::Refused(reply)) => return Err(reply),
                 Err(Failure::NotReceived(_)) if !fresh => continue,
@@ -151,12 +152,13 @@ impl Deliver for SmtpMailer {
     }
 
     /// Up to [`CONNECTIONS`] connections share the stream, each taking the
-    /// next message as soon as it is done with one. Each connection is a task
-    /// of its own, so its replies wake it where the network is polled.
+    /// next handful of messages as soon as it is done with the last, and
+    /// reporting their outcomes together. Each connection is a task of its
+    /// own, so its replies wake it where the network is polled.
     async fn deliver_stream(
         &self,
-        emails: mpsc::Receiver<OutgoingEmail>,
-        outcomes: mpsc::UnboundedSender<Outcome>,
+        emails: mpsc::Receiver<Vec<OutgoingEmail>>,
+        outcomes: mpsc::UnboundedSender<Vec<Outcome>>,
     ) {
         let emails = Arc::new(tokio::sync::Mutex::new(emails));
         let senders: Vec<_> = (0..self.connections)
@@ -166,12 +168,16 @@ impl Deliver for SmtpMailer {
                     let mut connection = None;
                     loop {
                         let next = emails.lock().await.recv().await;
-                        let Some(email) = next else { break };
+                        let Some(handful) = next else { break };
                         if connection.is_none() {
                             connection = mailer.checkout();
                         }
-                        let outcome = mailer.send_on(&mut connection, &email).await;
-                        if outcomes.send((email.outbox_id, outcome)).is_err() {
+                        let mut done = Vec::with_capacity(handful.len());
+                        for email in &handful {
+                            let outcome = mailer.send_on(&mut connection, email).await;
+                            done.push((email.outbox_id, outcome));
+                        }
+                        if outcomes.send(done).is_err() {
                             break;
                         }
                     }
@@ -223,6 +229,11 @@ struct Connection {
     stream: BufReader<TcpStream>,
     pipelining: bool,
     last_used: Instant,
+    /// The line being read, kept between replies.
+    line: String,
+    /// Whether the current message's end has left: after it, a failure may
+    /// come after the server took the message.
+    data_sent: bool,
 }
 
 /// A server's reply: its code and its text.
@@ -251,6 +262,8 @@ impl Connection {
             stream: BufReader::new(stream),
             pipelining: false,
             last_used: Instant::now(),
+            line: String::new(),
+            data_sent: false,
         };
         let greeting = c.reply(timeout).await.map_err(unreachable)?;
         if greeting.code != 220 {
@@ -279,69 +292,87 @@ impl Connection {
     }
 
     async fn write(&mut self, bytes: &[u8], timeout: Duration) -> Result<(), String> {
-        match tokio::time::timeout(timeout, self.stream.get_mut().write_all(bytes)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out writing to the mail server".into()),
-        }
+        tokio::time::timeout(timeout, self.write_now(bytes))
+            .await
+            .map_err(|_| "timed out writing to the mail server".to_string())?
+    }
+
+    async fn write_now(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.stream
+            .get_mut()
+            .write_all(bytes)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Reads one reply, all its lines.
     async fn reply(&mut self, timeout: Duration) -> Result<Reply, String> {
+        tokio::time::timeout(timeout, self.reply_now())
+            .await
+            .map_err(|_| "timed out waiting for the mail server".to_string())?
+    }
+
+    async fn reply_now(&mut self) -> Result<Reply, String> {
         let mut text = String::new();
         loop {
-            let mut line = String::new();
-            let read = tokio::time::timeout(timeout, self.stream.read_line(&mut line))
+            self.line.clear();
+            let read = self
+                .stream
+                .read_line(&mut self.line)
                 .await
-                .map_err(|_| "timed out waiting for the mail server".to_string())?
                 .map_err(|e| e.to_string())?;
             if read == 0 {
                 return Err("the mail server closed the connection".into());
             }
-            let code = line
+            let code = self
+                .line
                 .get(..3)
                 .and_then(|c| c.parse::<u16>().ok())
                 .ok_or_else(|| "the mail server's reply cannot be read".to_string())?;
-            text.push_str(line.trim_end());
-            text.push('\n');
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return Ok(Reply {
-                    code,
-                    text: text.trim_end().to_string(),
-                });
+            text.push_str(self.line.trim_end());
+            if self.line.as_bytes().get(3) != Some(&b'-') {
+                return Ok(Reply { code, text });
             }
+            text.push('\n');
         }
     }
 
-    /// One message: the envelope, then the data once the server says go on.
+    /// One message: the envelope (`MAIL`, `RCPT` and `DATA`, one line each),
+    /// then the data once the server says go on. One deadline covers the
+    /// whole exchange.
     async fn send(
         &mut self,
-        from: &str,
-        to: &str,
+        envelope: &str,
         data: &[u8],
         timeout: Duration,
     ) -> Result<(), Failure> {
         self.last_used = Instant::now();
+        self.data_sent = false;
+        match tokio::time::timeout(timeout, self.exchange(envelope, data)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let e = "timed out waiting for the mail server".to_string();
+                Err(if self.data_sent {
+                    Failure::Unknown(e)
+                } else {
+                    Failure::NotReceived(e)
+                })
+            }
+        }
+    }
+
+    async fn exchange(&mut self, envelope: &str, data: &[u8]) -> Result<(), Failure> {
         let lost = Failure::NotReceived;
-        let envelope = [
-            format!("MAIL FROM:<{from}>\r\n"),
-            format!("RCPT TO:<{to}>\r\n"),
-            "DATA\r\n".to_string(),
-        ];
         let mut replies = Vec::with_capacity(3);
         if self.pipelining {
-            self.write(envelope.concat().as_bytes(), timeout)
-                .await
-                .map_err(lost)?;
+            self.write_now(envelope.as_bytes()).await.map_err(lost)?;
             for _ in 0..3 {
-                replies.push(self.reply(timeout).await.map_err(lost)?);
+                replies.push(self.reply_now().await.map_err(lost)?);
             }
         } else {
-            for command in &envelope {
-                self.write(command.as_bytes(), timeout)
-                    .await
-                    .map_err(lost)?;
-                let reply = self.reply(timeout).await.map_err(lost)?;
+            for command in envelope.split_inclusive("\r\n") {
+                self.write_now(command.as_bytes()).await.map_err(lost)?;
+                let reply = self.reply_now().await.map_err(lost)?;
                 let positive = reply.positive();
                 replies.push(reply);
                 if !positive {
@@ -353,11 +384,11 @@ impl Connection {
             let refused = refused.text.clone();
             // A DATA the server accepted after all needs an (empty) end.
             if replies.get(2).is_some_and(|r| r.code == 354) {
-                self.write(b".\r\n", timeout).await.map_err(lost)?;
-                self.reply(timeout).await.map_err(lost)?;
+                self.write_now(b".\r\n").await.map_err(lost)?;
+                self.reply_now().await.map_err(lost)?;
             }
-            self.write(b"RSET\r\n", timeout).await.map_err(lost)?;
-            self.reply(timeout).await.map_err(lost)?;
+            self.write_now(b"RSET\r\n").await.map_err(lost)?;
+            self.reply_now().await.map_err(lost)?;
             return Err(Failure::Refused(refused));
         }
         if replies.get(2).map(|r| r.code) != Some(354) {
@@ -365,8 +396,9 @@ impl Connection {
                 "the mail server did not accept the message data".into(),
             ));
         }
-        self.write(data, timeout).await.map_err(lost)?;
-        let accepted = self.reply(timeout).await.map_err(Failure::Unknown)?;
+        self.write_now(data).await.map_err(lost)?;
+        self.data_sent = true;
+        let accepted = self.reply_now().await.map_err(Failure::Unknown)?;
         if accepted.code == 250 {
             Ok(())
         } else {

@@ -137,27 +137,28 @@ pub trait Deliver: Send + Sync {
     /// Hands over one message; an error is retried later.
     fn deliver(&self, email: &OutgoingEmail) -> impl Future<Output = Result<(), String>> + Send;
 
-    /// Sends every message that arrives on `emails` until it closes, and
-    /// reports each one's outcome on `outcomes` as soon as it is known (by
-    /// outbox id). By default up to [`CONCURRENT_DELIVERIES`] messages go side
-    /// by side through [`Deliver::deliver`].
+    /// Sends every message that arrives on `emails`, a handful at a time,
+    /// until it closes, and reports the outcomes of each handful on
+    /// `outcomes` as soon as they are known (by outbox id). By default up to
+    /// [`CONCURRENT_DELIVERIES`] messages go side by side through
+    /// [`Deliver::deliver`].
     fn deliver_stream(
         &self,
-        mut emails: mpsc::Receiver<OutgoingEmail>,
-        outcomes: mpsc::UnboundedSender<Outcome>,
+        mut emails: mpsc::Receiver<Vec<OutgoingEmail>>,
+        outcomes: mpsc::UnboundedSender<Vec<Outcome>>,
     ) -> impl Future<Output = ()> + Send {
         async move {
-            while let Some(first) = emails.recv().await {
-                let mut some = vec![first];
+            while let Some(mut some) = emails.recv().await {
                 while some.len() < CONCURRENT_DELIVERIES {
                     match emails.try_recv() {
-                        Ok(e) => some.push(e),
+                        Ok(more) => some.extend(more),
                         Err(_) => break,
                     }
                 }
                 let done = futures::future::join_all(some.iter().map(|e| self.deliver(e))).await;
-                for (email, result) in some.iter().zip(done) {
-                    let _ = outcomes.send((email.outbox_id, result));
+                let done = some.iter().map(|e| e.outbox_id).zip(done).collect();
+                if outcomes.send(done).is_err() {
+                    break;
                 }
             }
         }
@@ -423,6 +424,9 @@ pub const CONCURRENT_DELIVERIES: usize = 16;
 /// Messages claimed at once; the claimer stays at most one batch ahead of the
 /// mail server.
 pub const CLAIM_BATCH: usize = 250;
+/// Messages a connection takes at once: fewer hand-offs between the claimer,
+/// the connections and the marker than one at a time.
+pub const HANDFUL: usize = 10;
 /// Outcomes written in one transaction at most, and how long the marker waits
 /// for more after the first: a worker that dies leaves at most two groups
 /// accepted by the mail server but not marked.
@@ -466,8 +470,8 @@ pub async fn send_due_leased<M: Deliver>(
     lease: i64,
 ) -> Result<usize, AppError> {
     let started = std::time::Instant::now();
-    let (emails, to_send) = mpsc::channel::<OutgoingEmail>(CLAIM_BATCH);
-    let (outcomes, mut to_mark) = mpsc::unbounded_channel::<Outcome>();
+    let (emails, to_send) = mpsc::channel::<Vec<OutgoingEmail>>(CLAIM_BATCH / HANDFUL);
+    let (outcomes, mut to_mark) = mpsc::unbounded_channel::<Vec<Outcome>>();
     // Tries so far, by outbox id, for the marker's backoff.
     let attempts: Mutex<HashMap<i64, i64>> = Mutex::default();
     // One permit per message between its claim and its mark.
@@ -489,24 +493,28 @@ pub async fn send_due_leased<M: Deliver>(
                 }
                 left -= rows.len();
                 let facts = batch_facts(db, &rows).await?;
-                for row in &rows {
+                lock(attempts).extend(rows.iter().map(|r| (r.id, r.attempts)));
+                for handful in rows.chunks(HANDFUL) {
                     // Each message gives back its permit once marked; a
                     // closed semaphore means the marker stopped.
-                    match unmarked.acquire().await {
-                        Ok(permit) => permit.forget(),
+                    match unmarked.acquire_many(handful.len() as u32).await {
+                        Ok(permits) => permits.forget(),
                         Err(_) => return Ok(()),
                     }
-                    lock(attempts).insert(row.id, row.attempts);
-                    match compose(db, public_url, keys, &facts, row).await {
-                        Ok(email) => {
-                            if emails.send(email).await.is_err() {
-                                return Ok(());
-                            }
+                    let mut ready = Vec::with_capacity(handful.len());
+                    let mut unsendable = Vec::new();
+                    for row in handful {
+                        match compose(db, public_url, keys, &facts, row).await {
+                            Ok(email) => ready.push(email),
+                            Err(e) => unsendable
+                                .push((row.id, Err(format!("cannot compose the message: {e}")))),
                         }
-                        Err(e) => {
-                            let _ = outcomes
-                                .send((row.id, Err(format!("cannot compose the message: {e}"))));
-                        }
+                    }
+                    if !unsendable.is_empty() {
+                        let _ = outcomes.send(unsendable);
+                    }
+                    if !ready.is_empty() && emails.send(ready).await.is_err() {
+                        return Ok(());
                     }
                 }
             }
@@ -530,7 +538,7 @@ pub async fn send_due_leased<M: Deliver>(
 /// message's permit back once its outcome is written.
 async fn mark_as_they_come(
     db: &Db,
-    to_mark: &mut mpsc::UnboundedReceiver<Outcome>,
+    to_mark: &mut mpsc::UnboundedReceiver<Vec<Outcome>>,
     attempts: &Mutex<HashMap<i64, i64>>,
     unmarked: &tokio::sync::Semaphore,
     now: OffsetDateTime,
@@ -538,14 +546,13 @@ async fn mark_as_they_come(
 ) -> Result<usize, AppError> {
     {
         let mut sent = 0;
-        while let Some(first) = to_mark.recv().await {
-            // A group: what arrives within MARK_WAIT of the first, at most
+        while let Some(mut done) = to_mark.recv().await {
+            // A group: what arrives within MARK_WAIT of the first, about
             // MARK_GROUP; one transaction writes it.
-            let mut done = vec![first];
             let until = tokio::time::Instant::now() + MARK_WAIT;
             while done.len() < MARK_GROUP {
                 match tokio::time::timeout_at(until, to_mark.recv()).await {
-                    Ok(Some(more)) => done.push(more),
+                    Ok(Some(more)) => done.extend(more),
                     Ok(None) | Err(_) => break,
                 }
             }
