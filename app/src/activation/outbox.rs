@@ -427,9 +427,10 @@ pub const CLAIM_BATCH: usize = 250;
 /// Messages a connection takes at once: fewer hand-offs between the claimer,
 /// the connections and the marker than one at a time.
 pub const HANDFUL: usize = 10;
-/// Outcomes written in one transaction at most, and how long the marker waits
-/// for more after the first: a worker that dies leaves at most two groups
-/// accepted by the mail server but not marked.
+/// Outcomes written in one transaction, about (a handful's outcomes arrive
+/// together, so a group may pass it by fewer than [`HANDFUL`]), and how long
+/// the marker waits for more after the first. What bounds the messages a
+/// worker that dies leaves accepted but not marked is [`UNMARKED_AT_MOST`].
 pub const MARK_GROUP: usize = 100;
 /// Messages between their claim and their mark at most: the claimer waits for
 /// the marker beyond this, so however slow the database, a worker that dies
