@@ -2,15 +2,22 @@
 //! `wrk` (Debian's package) from 32 connections on loopback, so the load
 //! generator costs the same on both sides of every ratio:
 //! - the reservations page against the same bytes from a bare axum handler in
-//!   the same process (the ceiling);
+//!   the same process (the ceiling), and against the same bytes answered after
+//!   the database work the page does (the sign-in query; then the list's
+//!   queries too), which says what the database allows and what rendering
+//!   costs;
 //! - the first page against a page near row 900,000;
 //! - the page's p99 while 8 clients sign in continuously, against idle;
 //! - a file of the site (`/pkg`) against the sign-in page.
 
 use crate::config::Settings;
 use crate::startup::Application;
+use app::auth::ssr::user_of_sign_in;
 use app::domain::{OrganisationKind, Role};
 use app::people::ssr::{ensure_organisation, ensure_user, NewUser};
+use app::reservations::ssr::{list, ReservationFilter};
+use axum::extract::State;
+use axum::http::StatusCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -279,6 +286,67 @@ async fn bench_users(db: &app::db::Db) -> Result<(), String> {
     Ok(())
 }
 
+/// The open sign-in of the bench support agent (the one `run` made).
+async fn bench_sign_in(db: &app::db::Db) -> Result<i64, String> {
+    sqlx::query_scalar(
+        "SELECT MAX(s.id) FROM user_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE u.email = $1 AND s.ended_at IS NULL",
+    )
+    .bind(BENCH_USER)
+    .fetch_one(db.pool())
+    .await
+    .map_err(|e| format!("no open sign-in for the bench user: {e}"))
+}
+
+/// What the ceiling's handlers answer, and what the floors read first.
+#[derive(Clone)]
+struct SameBytes {
+    body: axum::body::Bytes,
+    db: app::db::Db,
+    sign_in: i64,
+}
+
+type Answer = Result<([(&'static str, &'static str); 1], axum::body::Bytes), StatusCode>;
+
+impl SameBytes {
+    fn answer(&self) -> Answer {
+        Ok((
+            [("content-type", "text/html; charset=utf-8")],
+            self.body.clone(),
+        ))
+    }
+}
+
+/// The page's bytes and nothing else.
+async fn bare(State(same): State<SameBytes>) -> Answer {
+    same.answer()
+}
+
+/// The page's bytes after the query every signed-in request makes.
+async fn after_sign_in_query(State(same): State<SameBytes>) -> Answer {
+    signed_in_user(&same).await?;
+    same.answer()
+}
+
+/// The page's bytes after the sign-in query and the reservations list's page
+/// and count queries, as the first page asks them.
+async fn after_page_queries(State(same): State<SameBytes>) -> Answer {
+    let failed = StatusCode::INTERNAL_SERVER_ERROR;
+    let user = signed_in_user(&same).await?;
+    let filter =
+        ReservationFilter::parse(None, None, None, None, None, None).map_err(|_| failed)?;
+    list(&same.db, &user, &filter).await.map_err(|_| failed)?;
+    same.answer()
+}
+
+async fn signed_in_user(same: &SameBytes) -> Result<app::auth::CurrentUser, StatusCode> {
+    user_of_sign_in(&same.db, same.sign_in)
+        .await
+        .ok()
+        .flatten()
+        .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// Signs in continuously from `SIGN_IN_CLIENTS` clients until `stop`; counts
 /// the sign-ins.
 fn sign_in_burst(
@@ -393,15 +461,25 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     let first_page = fetch_page(&client, &first_url, &cookie).await?;
     let deep_page_len = fetch_page(&client, &deep_url, &cookie).await?.len();
 
-    // The ceiling: the same bytes from a handler that does nothing else.
-    let body = axum::body::Bytes::from(first_page.clone());
-    let ceiling = axum::Router::new().route(
-        "/",
-        axum::routing::get(move || {
-            let body = body.clone();
-            async move { ([("content-type", "text/html; charset=utf-8")], body) }
-        }),
-    );
+    // The ceiling: the same bytes from a handler that does nothing else; and
+    // two floors: the same bytes after the database work the page does.
+    let sign_in = bench_sign_in(&db).await?;
+    let same = SameBytes {
+        body: axum::body::Bytes::from(first_page.clone()),
+        db: db.clone(),
+        sign_in,
+    };
+    let ceiling = axum::Router::new()
+        .route("/", axum::routing::get(bare))
+        .route(
+            "/after-sign-in-query",
+            axum::routing::get(after_sign_in_query),
+        )
+        .route(
+            "/after-page-queries",
+            axum::routing::get(after_page_queries),
+        )
+        .with_state(same);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
@@ -431,6 +509,10 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     row(&format!("reservations, page near row {DEEP_ROW}"), &deep);
     let ceiling = wrk(&ceiling_url, None, seconds).await?;
     row("ceiling: same bytes, bare axum", &ceiling);
+    let after_sign_in = wrk(&format!("{ceiling_url}after-sign-in-query"), None, seconds).await?;
+    row("same bytes after the sign-in query", &after_sign_in);
+    let after_queries = wrk(&format!("{ceiling_url}after-page-queries"), None, seconds).await?;
+    row("same bytes after the page's queries", &after_queries);
     let by_start = wrk(&by_start_url, Some(&cookie), seconds).await?;
     row("by usage start, first page", &by_start);
     let by_start_deep = wrk(&by_start_deep_url, Some(&cookie), seconds).await?;
@@ -479,6 +561,13 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     println!(
         "portal first page / ceiling throughput: {:.3} (target >= 0.25 on SQLite, >= 0.15 on PostgreSQL)",
         first.per_second / ceiling.per_second
+    );
+    println!(
+        "floors / ceiling throughput: after the sign-in query {:.3}, after the page's queries {:.3}; \
+         portal / the latter {:.3} (what rendering and the framework leave)",
+        after_sign_in.per_second / ceiling.per_second,
+        after_queries.per_second / ceiling.per_second,
+        first.per_second / after_queries.per_second
     );
     println!(
         "page near row {DEEP_ROW} / first page latency (p50): {:.2} (target <= 1.2)",

@@ -4,14 +4,15 @@
 //! same run, how many a bare loop of raw SMTP connections sends to the same
 //! listener (no database, messages made in advance). The two take turns for a
 //! few rounds and the ratio is of their medians: on a shared machine one run of
-//! the bare loop alone varies by a third.
+//! the bare loop alone varies by a third. A last round sends through a mailer
+//! that accepts everything at once: what the database path allows on its own.
 
 use super::large_data::queue_for_activation;
 use crate::config::Settings;
 use crate::smtp::{SmtpMailer, CONNECTIONS};
 use crate::startup::open_database;
 use app::activation::engine::decide_pending;
-use app::activation::outbox::send_due;
+use app::activation::outbox::{send_due, Deliver, Outcome, OutgoingEmail};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -132,7 +133,8 @@ async fn read_replies(s: &mut BufReader<TcpStream>, n: usize) -> std::io::Result
 }
 
 /// Decides `orders` queued orders, then sends up to `emails` messages over SMTP
-/// and the same number by the bare loop.
+/// and the same number by the bare loop, a few times, then `emails` more
+/// through no mailer at all.
 pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), String> {
     let db = open_database(&settings).await.map_err(|e| e.to_string())?;
     let queued = queue_for_activation(&db, orders)
@@ -213,7 +215,55 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
         "median of {rounds} rounds: portal {portal:.0} emails/s, bare SMTP loop {bare:.0} emails/s; portal/bare = {:.2}",
         portal / bare
     );
+
+    // What the database path allows on its own: claims, composition and
+    // marks, with every message accepted at once and nothing on the wire.
+    let started = Instant::now();
+    let sent = send_due(
+        &db,
+        &NoDelivery,
+        &keys,
+        "http://127.0.0.1:3000",
+        later,
+        emails,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    if sent > 0 {
+        let alone = sent as f64 / seconds;
+        println!(
+            "the outbox alone (no SMTP, every message accepted at once): {sent} in {seconds:.2} s, \
+             {alone:.0} emails/s; outbox alone/bare = {:.2}",
+            alone / bare
+        );
+    } else {
+        println!("the outbox alone: not measured (the queue is empty; queue more orders)");
+    }
     Ok(())
+}
+
+/// A mailer that accepts every message at once and sends nothing: the
+/// outbox's own cost, without SMTP.
+struct NoDelivery;
+
+impl Deliver for NoDelivery {
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
+        Ok(())
+    }
+
+    async fn deliver_stream(
+        &self,
+        mut emails: tokio::sync::mpsc::Receiver<Vec<OutgoingEmail>>,
+        outcomes: tokio::sync::mpsc::UnboundedSender<Vec<Outcome>>,
+    ) {
+        while let Some(handful) = emails.recv().await {
+            let accepted = handful.iter().map(|e| (e.outbox_id, Ok(()))).collect();
+            if outcomes.send(accepted).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// Rounds of sending, each of the number of emails asked for, while the
