@@ -4,6 +4,7 @@
 //! placeholders, which both backends accept. Integers, text and 0/1 flags are the
 //! only column types, so every row decodes the same way on both.
 
+use crate::lists::ssr::LargeCounts;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::str::FromStr;
@@ -39,6 +40,9 @@ pub struct Db {
     /// On SQLite, one connection takes every write so writers queue here instead
     /// of failing on the file lock; on PostgreSQL it is the same pool.
     writer: AnyPool,
+    /// Lists' counts past their limit, remembered a while (see
+    /// [`crate::lists::ssr::count`]).
+    large_counts: LargeCounts,
 }
 
 /// A write transaction.
@@ -100,6 +104,7 @@ impl Db {
             backend,
             pool,
             writer,
+            large_counts: LargeCounts::new(),
         })
     }
 
@@ -111,6 +116,11 @@ impl Db {
     /// The pool for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Lists' counts past their limit lately made.
+    pub(crate) fn large_counts(&self) -> &LargeCounts {
+        &self.large_counts
     }
 
     /// The pool for single-statement writes outside a transaction: on SQLite the

@@ -135,7 +135,7 @@ impl Application {
         };
         let router = match db.backend() {
             Backend::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&sqlite_url(&settings.database_url))
+                let pool = session_store_pool(&settings.database_url)
                     .await
                     .map_err(|e| {
                         StartupError::Database(format!("cannot open the session store: {e}"))
@@ -274,6 +274,21 @@ impl Application {
 /// Completes when the portal is told to stop, or its stopper is gone.
 async fn until_stopping(mut stopping: watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// The session store's connections to the portal's SQLite file, set as the
+/// portal's own are (`app::db`): write-ahead log, commits that wait for the
+/// disk only at checkpoints, and a wait for the write lock rather than an
+/// error. With the driver's defaults every new session (each first visit to
+/// the sign-in page) waited for the disk while holding the write lock.
+async fn session_store_pool(url: &str) -> Result<sqlx::SqlitePool, sqlx::Error> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    let options = sqlite_url(url)
+        .parse::<SqliteConnectOptions>()?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    sqlx::SqlitePool::connect_with(options).await
 }
 
 fn sqlite_url(url: &str) -> String {

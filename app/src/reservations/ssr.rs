@@ -7,7 +7,7 @@ use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{parse_date, parse_reservation_start, OrderStatus, Quantity};
 use crate::error::AppError;
-use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
+use crate::lists::ssr::{count, Column, Kind, Sorting, Value};
 use crate::lists::{Direction, Page};
 use crate::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use crate::state::AppState;
@@ -231,16 +231,15 @@ pub async fn list(
         ),
     );
     let mut query = sqlx::query_as::<_, ReservationRow>(&sql).bind(scope.param());
-    let count = count_sql(&matching);
-    let mut count = sqlx::query_scalar::<_, i64>(&count).bind(scope.param());
+    let mut args = vec![Value::Integer(scope.param().0)];
     for value in [&filter.status, &filter.enrollment] {
         if !value.is_empty() {
             query = query.bind(value.clone());
-            count = count.bind(value.clone());
+            args.push(Value::Text(value.clone()));
         }
     }
     let rows = sorting.bind(query).fetch_all(db.pool()).await?;
-    let total = count.fetch_one(db.pool()).await?;
+    let total = count(db, &matching, &args).await?;
     let column = sorting.column.key;
     Ok(sorting.page(
         rows,

@@ -17,6 +17,7 @@ mod home;
 mod hostile_input;
 mod light_pages;
 mod link_keys;
+mod lists;
 mod operations;
 mod outbox_delivery;
 mod people;
