@@ -4,7 +4,6 @@
 //! placeholders, which both backends accept. Integers, text and 0/1 flags are the
 //! only column types, so every row decodes the same way on both.
 
-use crate::lists::ssr::LargeCounts;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::str::FromStr;
@@ -41,8 +40,44 @@ pub struct Db {
     /// of failing on the file lock; on PostgreSQL it is the same pool.
     writer: AnyPool,
     /// Lists' counts past their limit, remembered a while (see
-    /// [`crate::lists::ssr::count`]).
+    /// `lists::ssr::count`).
     large_counts: LargeCounts,
+}
+
+/// How long a list's count past its limit is remembered (see
+/// `lists::ssr::count`).
+pub const LARGE_COUNT_KEPT: Duration = Duration::from_secs(60);
+
+/// Lists' counts past their limit lately made, by their query and arguments
+/// written out (each instance keeps its own).
+#[derive(Clone)]
+pub struct LargeCounts(moka::sync::Cache<String, ()>);
+
+impl LargeCounts {
+    fn new() -> Self {
+        LargeCounts(
+            moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(LARGE_COUNT_KEPT)
+                .build(),
+        )
+    }
+
+    /// Whether the count `key` was past the limit within [`LARGE_COUNT_KEPT`].
+    pub fn known(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Notes that the count `key` is past the limit.
+    pub fn note(&self, key: String) {
+        self.0.insert(key, ());
+    }
+}
+
+impl std::fmt::Debug for LargeCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LargeCounts").finish_non_exhaustive()
+    }
 }
 
 /// A write transaction.

@@ -5,7 +5,7 @@
 //! 4,000 costs what page 1 does. A position reads `value~id` in the URL.
 
 use super::{Direction, Page, COUNT_LIMIT, PAGE_SIZE, PAGE_SIZES};
-use crate::db::Db;
+use crate::db::{Db, LARGE_COUNT_KEPT};
 use crate::error::AppError;
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
@@ -29,7 +29,7 @@ pub struct Column {
 
 /// A sort column's value, as a position holds it; also a value bound to a
 /// count query.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Text(String),
     Integer(i64),
@@ -55,37 +55,6 @@ pub fn count_sql(from_where: &str) -> String {
     )
 }
 
-/// How long a count past [`COUNT_LIMIT`] is remembered.
-pub const LARGE_COUNT_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The counts past [`COUNT_LIMIT`] lately made, by query and arguments (each
-/// instance keeps its own).
-#[derive(Clone)]
-pub struct LargeCounts(moka::sync::Cache<(String, Vec<Value>), ()>);
-
-impl LargeCounts {
-    pub fn new() -> Self {
-        LargeCounts(
-            moka::sync::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(LARGE_COUNT_KEPT)
-                .build(),
-        )
-    }
-}
-
-impl Default for LargeCounts {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Debug for LargeCounts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LargeCounts").finish_non_exhaustive()
-    }
-}
-
 /// Counts the rows of `from_where` (see [`count_sql`]), `args` bound in order
 /// as `$1`, `$2`… A list past [`COUNT_LIMIT`] shows "more than" that, which
 /// stays true until nearly all of its rows go, so such a count is remembered
@@ -94,11 +63,13 @@ impl std::fmt::Debug for LargeCounts {
 /// a row added or removed shows at once. At worst, a list that fell just below
 /// the limit shows "more than" for up to a minute more.
 pub async fn count(db: &Db, from_where: &str, args: &[Value]) -> Result<i64, AppError> {
-    let key = (count_sql(from_where), args.to_vec());
-    if db.large_counts().0.contains_key(&key) {
+    let sql = count_sql(from_where);
+    // The arguments written out (`Debug` quotes text), after the query.
+    let key = format!("{sql}\n{args:?}");
+    if db.large_counts().known(&key) {
         return Ok(COUNT_LIMIT + 1);
     }
-    let mut query = sqlx::query_scalar::<_, i64>(&key.0);
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for arg in args {
         query = match arg {
             Value::Integer(n) => query.bind(*n),
@@ -107,7 +78,7 @@ pub async fn count(db: &Db, from_where: &str, args: &[Value]) -> Result<i64, App
     }
     let total = query.fetch_one(db.pool()).await?;
     if total > COUNT_LIMIT {
-        db.large_counts().0.insert(key, ());
+        db.large_counts().note(key);
     }
     Ok(total)
 }
