@@ -5,7 +5,7 @@
 //! 4,000 costs what page 1 does. A position reads `value~id` in the URL.
 
 use super::{Direction, Page, COUNT_LIMIT, PAGE_SIZE, PAGE_SIZES};
-use crate::db::{Db, LARGE_COUNT_KEPT};
+use crate::db::Db;
 use crate::error::AppError;
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
@@ -58,7 +58,7 @@ pub fn count_sql(from_where: &str) -> String {
 /// Counts the rows of `from_where` (see [`count_sql`]), `args` bound in order
 /// as `$1`, `$2`… A list past [`COUNT_LIMIT`] shows "more than" that, which
 /// stays true until nearly all of its rows go, so such a count is remembered
-/// for [`LARGE_COUNT_KEPT`]: a list of a million rows does not count ten
+/// for [`LARGE_COUNT_KEPT`](crate::db::LARGE_COUNT_KEPT): a list of a million rows does not count ten
 /// thousand of them for every page. Smaller counts are always made afresh, so
 /// a row added or removed shows at once. At worst, a list that fell just below
 /// the limit shows "more than" for up to a minute more.
