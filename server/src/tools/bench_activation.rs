@@ -7,7 +7,10 @@
 //! the bare loop alone varies by a third. A last round sends through a mailer
 //! that accepts everything at once, so only the outbox's claims, composing and
 //! marks are left (not a ceiling: instant outcomes make the marks come in
-//! smaller groups, which share SQLite's one writer with the claims).
+//! smaller groups, which share SQLite's one writer with the claims). Two
+//! floors end the run: the bare loop with each message first read from the
+//! outbox, then also formatted by the mailer. No outbox can do less for a
+//! message than the first, so its ratio to the bare loop bounds the portal's.
 
 use super::large_data::queue_for_activation;
 use crate::config::Settings;
@@ -242,7 +245,156 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
     } else {
         println!("the outbox alone: not measured (the queue is empty; queue more orders)");
     }
+
+    // Floors: the bare loop again, but with each message first read from the
+    // outbox (the columns a claim returns, 250 at a time, by id, nothing
+    // written), then also formatted by the mailer. Any outbox must do at least
+    // this much for each message, so these bound what it can reach.
+    let sample = Arc::new(sample_message(&db, &mailer, &keys).await?);
+    let body = Arc::new(activation_body(&keys, 1));
+    let (mut read, mut formatted, mut ceilings) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        read.push(read_and_send(&db, port, &mailer, Sending::Sample(sample.clone()), emails).await?);
+        formatted.push(
+            read_and_send(&db, port, &mailer, Sending::Formatted(body.clone()), emails).await?,
+        );
+        ceilings.push(bare_smtp(port, sample.clone(), emails).await?);
+    }
+    let (read, formatted, ceiling) = (median(&mut read), median(&mut formatted), median(&mut ceilings));
+    println!(
+        "floor: the bare loop, each message read from the outbox first: {read:.0} emails/s; \
+         /bare = {:.2}",
+        read / ceiling
+    );
+    println!(
+        "floor: read, then formatted as the mailer does: {formatted:.0} emails/s; /bare = {:.2} \
+         (bare loop in these rounds: {ceiling:.0} emails/s; medians of {ROUNDS})",
+        formatted / ceiling
+    );
     Ok(())
+}
+
+/// What a floor's connections put on the wire for each message read.
+#[derive(Clone)]
+enum Sending {
+    /// The same bytes as the bare loop.
+    Sample(Arc<Vec<u8>>),
+    /// This body, formatted for each message's recipient and Message-ID.
+    Formatted(Arc<String>),
+}
+
+/// The columns a claim returns.
+type MessageRow = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+
+/// A floor: a reader reads `messages` outbox rows, 250 at a time in id order
+/// (round and round if the outbox holds fewer), and hands them, ten at a
+/// time, to [`CONNECTIONS`] raw pipelined connections, which send each as
+/// `sending` says. Nothing is written to the database. Returns emails/s.
+async fn read_and_send(
+    db: &app::db::Db,
+    port: u16,
+    mailer: &SmtpMailer,
+    sending: Sending,
+    messages: usize,
+) -> Result<f64, String> {
+    let (handfuls, received) = tokio::sync::mpsc::channel::<Vec<MessageRow>>(25);
+    let received = Arc::new(tokio::sync::Mutex::new(received));
+    let started = Instant::now();
+    let reader = {
+        let db = db.clone();
+        async move {
+            let (mut after, mut left) = (0i64, messages);
+            while left > 0 {
+                let rows: Vec<MessageRow> = sqlx::query_as(
+                    "SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, \
+                     template, message_id, attempts, notice_text, notice_path FROM outbox \
+                     WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(left.min(250) as i64)
+                .fetch_all(db.pool())
+                .await
+                .map_err(|e| e.to_string())?;
+                let Some(last) = rows.last() else {
+                    if after == 0 {
+                        return Err("the outbox is empty".to_string());
+                    }
+                    after = 0;
+                    continue;
+                };
+                after = last.0;
+                left -= rows.len();
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let handful: Vec<MessageRow> = rows.by_ref().take(10).collect();
+                    if handfuls.send(handful).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            Ok::<(), String>(())
+        }
+    };
+    let mut senders = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (received, sending, mailer) = (received.clone(), sending.clone(), mailer.clone());
+        senders.push(tokio::spawn(async move {
+            let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+            stream.set_nodelay(true)?;
+            let mut s = BufReader::new(stream);
+            read_replies(&mut s, 1).await?; // greeting
+            s.get_mut().write_all(b"EHLO bench.example\r\n").await?;
+            read_replies(&mut s, 1).await?;
+            loop {
+                let next = received.lock().await.recv().await;
+                let Some(handful) = next else { break };
+                for row in handful {
+                    let (to, data) = match &sending {
+                        Sending::Sample(data) => (row.4, data.clone()),
+                        Sending::Formatted(body) => {
+                            let email = OutgoingEmail {
+                                outbox_id: row.0,
+                                to: row.4,
+                                subject: row.5,
+                                body: body.to_string(),
+                                message_id: row.7,
+                            };
+                            let (to, data) = mailer.wire(&email).map_err(std::io::Error::other)?;
+                            (to, Arc::new(data))
+                        }
+                    };
+                    let envelope =
+                        format!("MAIL FROM:<bench@bench.example>\r\nRCPT TO:<{to}>\r\nDATA\r\n");
+                    s.get_mut().write_all(envelope.as_bytes()).await?;
+                    read_replies(&mut s, 3).await?;
+                    s.get_mut().write_all(&data).await?;
+                    read_replies(&mut s, 1).await?;
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        }));
+    }
+    let read = reader.await;
+    for sender in senders {
+        sender
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
+    read?;
+    Ok(messages as f64 / started.elapsed().as_secs_f64())
 }
 
 /// A mailer that accepts every message at once and sends nothing: the
@@ -295,9 +447,21 @@ async fn sample_message(
     .fetch_one(db.pool())
     .await
     .map_err(|e| e.to_string())?;
+    let email = app::activation::outbox::OutgoingEmail {
+        outbox_id: 0,
+        to,
+        subject,
+        body: activation_body(keys, activation),
+        message_id,
+    };
+    mailer.wire(&email).map(|(_, data)| data)
+}
+
+/// An activation email's body as the outbox composes it.
+fn activation_body(keys: &app::keys::link::LinkKeys, activation: i64) -> String {
     let link =
         app::activation::outbox::link_url("http://127.0.0.1:3000", keys.current(), activation, 1);
-    let body = app::activation::templates::body(
+    app::activation::templates::body(
         app::activation::templates::Template::Ols,
         &app::activation::templates::EmailFacts {
             enrollment_number: "30000001",
@@ -306,13 +470,5 @@ async fn sample_message(
             link: &link,
             expires_on: "1 June 2027",
         },
-    );
-    let email = app::activation::outbox::OutgoingEmail {
-        outbox_id: 0,
-        to,
-        subject,
-        body,
-        message_id,
-    };
-    mailer.wire(&email).map(|(_, data)| data)
+    )
 }
