@@ -254,13 +254,19 @@ pub async fn run(settings: Settings, orders: i64, emails: usize) -> Result<(), S
     let body = Arc::new(activation_body(&keys, 1));
     let (mut read, mut formatted, mut ceilings) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        read.push(read_and_send(&db, port, &mailer, Sending::Sample(sample.clone()), emails).await?);
+        read.push(
+            read_and_send(&db, port, &mailer, Sending::Sample(sample.clone()), emails).await?,
+        );
         formatted.push(
             read_and_send(&db, port, &mailer, Sending::Formatted(body.clone()), emails).await?,
         );
         ceilings.push(bare_smtp(port, sample.clone(), emails).await?);
     }
-    let (read, formatted, ceiling) = (median(&mut read), median(&mut formatted), median(&mut ceilings));
+    let (read, formatted, ceiling) = (
+        median(&mut read),
+        median(&mut formatted),
+        median(&mut ceilings),
+    );
     println!(
         "floor: the bare loop, each message read from the outbox first: {read:.0} emails/s; \
          /bare = {:.2}",
