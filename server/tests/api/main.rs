@@ -29,3 +29,4 @@ mod smtp;
 mod start_up;
 mod support;
 mod two_step;
+mod upgrades;

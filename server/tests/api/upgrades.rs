@@ -1,0 +1,125 @@
+//! A migration that makes a table again keeps what the table held: a
+//! database with rows, migrated by this build, still has every row under its
+//! own id, and every row that names one still finds it.
+
+use crate::helpers::{test_settings, Backend};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+fn sqlite_migrations() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite")
+}
+
+/// The SQLite migrations before `version`, copied to a folder of their own.
+fn migrations_before(version: i64) -> PathBuf {
+    let dir = std::env::temp_dir().join("vl-portal-tests").join(format!(
+        "migrations-before-{version}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(sqlite_migrations()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let number: i64 = name.split('_').next().unwrap().parse().unwrap();
+        if number < version {
+            std::fs::copy(&path, dir.join(&name)).unwrap();
+        }
+    }
+    dir
+}
+
+/// SQLite keeps a UNIQUE of CREATE TABLE as long as the table, so the outbox
+/// is made again when its Message-IDs lose their index (migration 14).
+#[tokio::test]
+async fn the_outbox_made_again_keeps_its_messages_and_what_names_them() {
+    let url = test_settings(Backend::Sqlite).await.database_url;
+    let options = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    let before = migrations_before(14);
+    Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&before).unwrap();
+
+    for (id, status) in [(1i64, "sent"), (2, "queued"), (3, "failed")] {
+        sqlx::query(
+            "INSERT INTO outbox (id, to_email, subject, template, message_id, not_before, status, \
+             attempts, next_attempt_at, created_at) VALUES ($1, 'osm@contoso.example', 'Subject', 'ols', $2, 0, $3, 1, 0, 0)",
+        )
+        .bind(id)
+        .bind(format!("<{id}@vl-portal.invalid>"))
+        .bind(status)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO delivery_failures (outbox_id, attempt, failed_at, kind, error) \
+         VALUES (3, 1, 0, 'refused', '550 no such mailbox')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO demo_mailbox (outbox_id, to_email, subject, body, message_id, delivered_at) \
+         VALUES (1, 'osm@contoso.example', 'Subject', 'Body', '<1@vl-portal.invalid>', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    Migrator::new(sqlite_migrations().as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+
+    let kept: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, message_id, status FROM outbox ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kept,
+        vec![
+            (1, "<1@vl-portal.invalid>".to_string(), "sent".to_string()),
+            (2, "<2@vl-portal.invalid>".to_string(), "queued".to_string()),
+            (3, "<3@vl-portal.invalid>".to_string(), "failed".to_string()),
+        ]
+    );
+    let named: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM delivery_failures f JOIN outbox o ON o.id = f.outbox_id), \
+         (SELECT COUNT(*) FROM demo_mailbox m JOIN outbox o ON o.id = m.outbox_id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(named, (1, 1));
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    // The outbox's indexes are back; the claim's walks them.
+    let indexes: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM pragma_index_list('outbox') ORDER BY name")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let indexes: Vec<&str> = indexes.iter().map(|(n,)| n.as_str()).collect();
+    assert_eq!(
+        indexes,
+        ["outbox_by_enrollment", "outbox_due", "outbox_leases"]
+    );
+    pool.close().await;
+}
