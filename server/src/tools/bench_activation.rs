@@ -95,12 +95,7 @@ async fn bare_smtp(port: u16, data: Arc<Vec<u8>>, messages: usize) -> Result<f64
     for _ in 0..CONNECTIONS {
         let (next, data) = (next.clone(), data.clone());
         senders.push(tokio::spawn(async move {
-            let stream = TcpStream::connect(("127.0.0.1", port)).await?;
-            stream.set_nodelay(true)?;
-            let mut s = BufReader::new(stream);
-            read_replies(&mut s, 1).await?; // greeting
-            s.get_mut().write_all(b"EHLO bench.example\r\n").await?;
-            read_replies(&mut s, 1).await?;
+            let mut s = raw_connection(port).await?;
             while next.fetch_add(1, Ordering::Relaxed) < messages {
                 s.get_mut()
                     .write_all(b"MAIL FROM:<bench@bench.example>\r\nRCPT TO:<osm@bench.example>\r\nDATA\r\n")
@@ -119,6 +114,18 @@ async fn bare_smtp(port: u16, data: Arc<Vec<u8>>, messages: usize) -> Result<f64
             .map_err(|e| e.to_string())?;
     }
     Ok(messages as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A raw SMTP connection to the listener, with TCP_NODELAY, greeted and past
+/// `EHLO`.
+async fn raw_connection(port: u16) -> std::io::Result<BufReader<TcpStream>> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    stream.set_nodelay(true)?;
+    let mut s = BufReader::new(stream);
+    read_replies(&mut s, 1).await?; // greeting
+    s.get_mut().write_all(b"EHLO bench.example\r\n").await?;
+    read_replies(&mut s, 1).await?;
+    Ok(s)
 }
 
 /// Reads `n` whole replies (multi-line ones included).
@@ -357,12 +364,7 @@ async fn read_and_send(
     for _ in 0..CONNECTIONS {
         let (received, sending, mailer) = (received.clone(), sending.clone(), mailer.clone());
         senders.push(tokio::spawn(async move {
-            let stream = TcpStream::connect(("127.0.0.1", port)).await?;
-            stream.set_nodelay(true)?;
-            let mut s = BufReader::new(stream);
-            read_replies(&mut s, 1).await?; // greeting
-            s.get_mut().write_all(b"EHLO bench.example\r\n").await?;
-            read_replies(&mut s, 1).await?;
+            let mut s = raw_connection(port).await?;
             loop {
                 let next = received.lock().await.recv().await;
                 let Some(handful) = next else { break };
