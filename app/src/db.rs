@@ -7,6 +7,8 @@
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database the portal runs on, from the `DATABASE_URL` scheme.
@@ -42,6 +44,8 @@ pub struct Db {
     /// Lists' counts past their limit, remembered a while (see
     /// `lists::ssr::count`).
     large_counts: LargeCounts,
+    /// Outbox messages this instance holds locked while it sends them.
+    messages_held: Arc<AtomicI64>,
 }
 
 /// How long a list's count past its limit is remembered (see
@@ -77,6 +81,19 @@ impl LargeCounts {
 impl std::fmt::Debug for LargeCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LargeCounts").finish_non_exhaustive()
+    }
+}
+
+/// Outbox messages counted as held by this instance while it lives.
+#[derive(Debug)]
+pub struct MessagesHeld {
+    count: Arc<AtomicI64>,
+    n: i64,
+}
+
+impl Drop for MessagesHeld {
+    fn drop(&mut self) {
+        self.count.fetch_sub(self.n, Ordering::Relaxed);
     }
 }
 
@@ -140,6 +157,7 @@ impl Db {
             pool,
             writer,
             large_counts: LargeCounts::new(),
+            messages_held: Arc::default(),
         })
     }
 
@@ -156,6 +174,22 @@ impl Db {
     /// Lists' counts past their limit lately made.
     pub(crate) fn large_counts(&self) -> &LargeCounts {
         &self.large_counts
+    }
+
+    /// Counts `n` outbox messages as held by this instance until the guard
+    /// is dropped.
+    pub fn hold_messages(&self, n: usize) -> MessagesHeld {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.messages_held.fetch_add(n, Ordering::Relaxed);
+        MessagesHeld {
+            count: self.messages_held.clone(),
+            n,
+        }
+    }
+
+    /// Outbox messages this instance holds locked while it sends them.
+    pub fn messages_held(&self) -> i64 {
+        self.messages_held.load(Ordering::Relaxed)
     }
 
     /// The pool for single-statement writes outside a transaction: on SQLite the

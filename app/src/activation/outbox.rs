@@ -1,10 +1,21 @@
 //! The email outbox: messages are written in the transaction that decides them,
 //! then sent by a worker that claims each row atomically, retries with backoff
-//! and gives up after the last try. A row claimed by a worker that died is
-//! claimed again after its lease; the resend carries the same Message-ID.
+//! and gives up after the last try. A message claimed by a worker that died is
+//! claimed again (on SQLite after its lease, on PostgreSQL at once); the
+//! resend carries the same Message-ID.
+//!
+//! How a claim keeps other workers off its messages differs by backend. On
+//! SQLite it writes a lease into each row (`status = 'sending'`,
+//! `claimed_until`), and the mark writes the row again. On PostgreSQL it takes
+//! the rows' locks (`FOR NO KEY UPDATE SKIP LOCKED`) in a transaction held open
+//! while they are sent, and the mark writes each row once and commits: one new
+//! version of the row per message instead of two, and a worker that dies
+//! releases its messages as its connections close. The lock leaves the rows'
+//! keys free, so what refers to a message (the demo mailbox's copy, a failed
+//! try) can be written while it is held.
 
 use super::templates::{body, EmailFacts, Template};
-use crate::db::{read_as, Backend, Db, Reading, Tx};
+use crate::db::{read_as, Backend, Db, MessagesHeld, Reading, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
@@ -31,7 +42,8 @@ pub use crate::keys::message_id as new_message_id;
 pub struct Backlog {
     /// Messages due now and not yet handed to the mail server.
     pub due: i64,
-    /// Messages a worker is sending now.
+    /// Messages a worker is sending now: on PostgreSQL, those this instance
+    /// holds (another instance's are counted as due).
     pub sending: i64,
     /// How long the longest-waiting due message has been due, in seconds.
     pub oldest_due_seconds: i64,
@@ -52,9 +64,11 @@ pub async fn backlog(db: &Db, now: i64) -> Result<Backlog, AppError> {
     )
     .fetch_one(db.pool())
     .await?;
+    // On PostgreSQL a message being sent is still queued, under a lock.
+    let held = db.messages_held();
     Ok(Backlog {
-        due,
-        sending,
+        due: (due - held).max(0),
+        sending: sending + held,
         oldest_due_seconds: oldest.map_or(0, |at| (now - at).max(0)),
     })
 }
@@ -225,12 +239,23 @@ pub enum Claimable {
     LeaseRanOut,
     /// Queued, in the order they fell due.
     Due,
+    /// Queued, in the order they fell due, locked rather than leased
+    /// (PostgreSQL): `$1` is now and `$2` the most to take; each row's
+    /// `attempts` counts the try about to be made.
+    DueLocked,
 }
 
 /// A claim: one statement that picks at most `$3` rows, marks them being
 /// sent with the lease `$1`, and returns them (`$2` is now). Each walks its
 /// partial index (`outbox_leases`, `outbox_due`).
 pub fn claim_statement(backend: Backend, which: Claimable) -> String {
+    if which == Claimable::DueLocked {
+        return "SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
+                message_id, attempts + 1 AS attempts, notice_text, notice_path FROM outbox \
+                WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id \
+                LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED"
+            .to_string();
+    }
     let lock = match backend {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -239,7 +264,7 @@ pub fn claim_statement(backend: Backend, which: Claimable) -> String {
         Claimable::LeaseRanOut => {
             "status = 'sending' AND claimed_until < $2 ORDER BY claimed_until"
         }
-        Claimable::Due => {
+        Claimable::Due | Claimable::DueLocked => {
             "status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id"
         }
     };
@@ -280,6 +305,49 @@ async fn claim_due(db: &Db, now: i64, lease: i64, n: usize) -> Result<Vec<Claime
     }
     tx.commit().await?;
     Ok(rows)
+}
+
+/// Claimed messages and, on PostgreSQL, the transaction that holds their
+/// locks until they are marked.
+struct Claim {
+    rows: Vec<ClaimedRow>,
+    held: Option<Tx>,
+}
+
+/// Claims up to `n` due messages: leased on SQLite, locked on PostgreSQL.
+async fn claim(db: &Db, now: i64, lease: i64, n: usize) -> Result<Claim, AppError> {
+    if db.backend() == Backend::Sqlite || n == 0 {
+        let rows = claim_due(db, now, lease, n).await?;
+        return Ok(Claim { rows, held: None });
+    }
+    let mut tx = db.begin().await?;
+    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
+    let rows = sqlx::query_as(&claim_statement(db.backend(), Claimable::DueLocked))
+        .bind(now)
+        .bind(n as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+    Ok(Claim {
+        rows,
+        held: Some(tx),
+    })
+}
+
+/// Puts back in the queue the messages of a PostgreSQL database leased by a
+/// worker that died before its claims took locks (an earlier version of the
+/// portal); their try is counted.
+async fn requeue_lapsed_leases(db: &Db, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
+    sqlx::query(
+        "UPDATE outbox SET status = 'queued', claimed_until = NULL \
+         WHERE status = 'sending' AND claimed_until < $1",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -454,16 +522,18 @@ pub async fn send_due<M: Deliver>(
     send_due_leased(db, mailer, keys, public_url, now, limit, LEASE_SECONDS).await
 }
 
-/// Sends every due message, at most `limit`; a message claimed here may be
-/// claimed by another worker `lease` seconds later if it is still not marked.
+/// Sends every due message, at most `limit`; on SQLite a message claimed here
+/// may be claimed by another worker `lease` seconds later if it is still not
+/// marked (on PostgreSQL its lock holds it until it is marked or this worker's
+/// connection closes).
 ///
 /// Three steps run side by side: the claimer claims and composes batches
 /// while the mailer has room; the mailer sends them as a stream; the marker
-/// writes outcomes as they come back, all that arrived since its last write
-/// in one transaction. So the mail server never waits on the database, and a
-/// worker that dies leaves unmarked only the messages accepted since the
-/// marker's last write, at most two groups (sent again, with the same
-/// Message-ID, after the lease).
+/// writes outcomes as they come back (on SQLite all that arrived since its
+/// last write in one transaction, on PostgreSQL each claim's in the
+/// transaction that holds it). So the mail server never waits on the
+/// database, and a worker that dies leaves unmarked at most
+/// [`UNMARKED_AT_MOST`] messages (sent again, with the same Message-ID).
 pub async fn send_due_leased<M: Deliver>(
     db: &Db,
     mailer: &M,
@@ -474,9 +544,14 @@ pub async fn send_due_leased<M: Deliver>(
     lease: i64,
 ) -> Result<usize, AppError> {
     let started = std::time::Instant::now();
+    if db.backend() == Backend::Postgres {
+        requeue_lapsed_leases(db, now.unix_timestamp()).await?;
+    }
     // No more than UNMARKED_AT_MOST messages are ever between claim and mark.
     let (emails, to_send) = mpsc::channel::<Vec<OutgoingEmail>>(UNMARKED_AT_MOST / HANDFUL);
     let (outcomes, mut to_mark) = mpsc::unbounded_channel::<Vec<Outcome>>();
+    // Claims holding their messages' locks, for the marker (PostgreSQL).
+    let (holds, mut held) = mpsc::unbounded_channel::<(Tx, Vec<i64>, MessagesHeld)>();
     // Tries so far, by outbox id, for the marker's backoff.
     let attempts: Mutex<HashMap<i64, i64>> = Mutex::default();
     // One permit per message between its claim and its mark.
@@ -492,13 +567,20 @@ pub async fn send_due_leased<M: Deliver>(
                 // The clock moves on during a long send; each claim's lease
                 // starts when it is made.
                 let at = now.unix_timestamp() + started.elapsed().as_secs() as i64;
-                let rows = claim_due(db, at, lease, left.min(CLAIM_BATCH)).await?;
+                let Claim { rows, held } = claim(db, at, lease, left.min(CLAIM_BATCH)).await?;
                 if rows.is_empty() {
                     break;
                 }
                 left -= rows.len();
-                let facts = batch_facts(db, &rows).await?;
                 lock(attempts).extend(rows.iter().map(|r| (r.id, r.attempts)));
+                // The marker learns of a held claim before any of its outcomes.
+                if let Some(tx) = held {
+                    let ids = rows.iter().map(|r| r.id).collect();
+                    if holds.send((tx, ids, db.hold_messages(rows.len()))).is_err() {
+                        return Ok(());
+                    }
+                }
+                let facts = batch_facts(db, &rows).await?;
                 for handful in rows.chunks(HANDFUL) {
                     // Each message gives back its permit once marked; a
                     // closed semaphore means the marker stopped.
@@ -528,7 +610,17 @@ pub async fn send_due_leased<M: Deliver>(
     };
     let sender = mailer.deliver_stream(to_send, outcomes);
     let marker = async {
-        let marked = mark_as_they_come(db, &mut to_mark, &attempts, &unmarked, now, started).await;
+        let marking = Marking {
+            db,
+            attempts: &attempts,
+            unmarked: &unmarked,
+            now,
+            started,
+        };
+        let marked = match db.backend() {
+            Backend::Sqlite => marking.leased(&mut to_mark).await,
+            Backend::Postgres => marking.held(&mut to_mark, &mut held).await,
+        };
         // Whatever ended the marker, the claimer must not wait for it.
         unmarked.close();
         marked
@@ -539,21 +631,40 @@ pub async fn send_due_leased<M: Deliver>(
     Ok(sent)
 }
 
-/// The marker: writes outcomes as they come back, in groups, and gives each
-/// message's permit back once its outcome is written.
-async fn mark_as_they_come(
-    db: &Db,
-    to_mark: &mut mpsc::UnboundedReceiver<Vec<Outcome>>,
-    attempts: &Mutex<HashMap<i64, i64>>,
-    unmarked: &tokio::sync::Semaphore,
+/// An outcome with the try it was: outbox id, attempts, sent or why not.
+type Marked = (i64, i64, Result<(), String>);
+
+/// The marker: writes outcomes as they come back and gives each message's
+/// permit back once its outcome is written.
+struct Marking<'a> {
+    db: &'a Db,
+    attempts: &'a Mutex<HashMap<i64, i64>>,
+    unmarked: &'a tokio::sync::Semaphore,
     now: OffsetDateTime,
     started: std::time::Instant,
-) -> Result<usize, AppError> {
-    {
+}
+
+impl Marking<'_> {
+    fn at(&self) -> i64 {
+        self.now.unix_timestamp() + self.started.elapsed().as_secs() as i64
+    }
+
+    fn with_attempts(&self, done: Vec<Outcome>) -> Vec<Marked> {
+        let mut attempts = lock(self.attempts);
+        done.into_iter()
+            .map(|(id, r)| (id, attempts.remove(&id).unwrap_or(1), r))
+            .collect()
+    }
+
+    /// Leased claims (SQLite): outcomes written in groups, what arrives
+    /// within [`MARK_WAIT`] of the first, about [`MARK_GROUP`], in one
+    /// transaction.
+    async fn leased(
+        &self,
+        to_mark: &mut mpsc::UnboundedReceiver<Vec<Outcome>>,
+    ) -> Result<usize, AppError> {
         let mut sent = 0;
         while let Some(mut done) = to_mark.recv().await {
-            // A group: what arrives within MARK_WAIT of the first, about
-            // MARK_GROUP; one transaction writes it.
             let until = tokio::time::Instant::now() + MARK_WAIT;
             while done.len() < MARK_GROUP {
                 match tokio::time::timeout_at(until, to_mark.recv()).await {
@@ -561,23 +672,97 @@ async fn mark_as_they_come(
                     Ok(None) | Err(_) => break,
                 }
             }
-            let done: Vec<(i64, i64, Result<(), String>)> = {
-                let mut attempts = lock(attempts);
-                done.into_iter()
-                    .map(|(id, r)| (id, attempts.remove(&id).unwrap_or(1), r))
-                    .collect()
-            };
-            let at = now.unix_timestamp() + started.elapsed().as_secs() as i64;
+            let done = self.with_attempts(done);
             let written = done.len();
-            sent += record_outcomes(db, done, at).await?;
-            unmarked.add_permits(written);
+            let mut tx = self.db.begin().await?;
+            read_as(&mut tx, self.db.backend(), Reading::IndexScans).await?;
+            sent +=
+                write_outcomes(&mut tx, self.db.backend(), Hold::Lease, done, self.at()).await?;
+            tx.commit().await?;
+            self.unmarked.add_permits(written);
         }
-        Ok::<usize, AppError>(sent)
+        Ok(sent)
+    }
+
+    /// Locked claims (PostgreSQL): each claim's outcomes are written in the
+    /// transaction that holds its messages, which commits once the last is
+    /// in. When the stream ends, a claim still waiting for outcomes (its
+    /// claimer stopped half-way) commits those it has: the rest stay queued.
+    async fn held(
+        &self,
+        to_mark: &mut mpsc::UnboundedReceiver<Vec<Outcome>>,
+        holds: &mut mpsc::UnboundedReceiver<(Tx, Vec<i64>, MessagesHeld)>,
+    ) -> Result<usize, AppError> {
+        struct Held {
+            tx: Tx,
+            waiting: usize,
+            done: Vec<Marked>,
+            /// Counted as being sent until the claim is written or dropped.
+            _counted: MessagesHeld,
+        }
+        let mut claims: Vec<Option<Held>> = Vec::new();
+        let mut claim_of: HashMap<i64, usize> = HashMap::new();
+        let mut sent = 0;
+        while let Some(done) = to_mark.recv().await {
+            // Every claim whose messages have come back was sent here first.
+            while let Ok((tx, ids, counted)) = holds.try_recv() {
+                claim_of.extend(ids.iter().map(|id| (*id, claims.len())));
+                claims.push(Some(Held {
+                    tx,
+                    waiting: ids.len(),
+                    done: Vec::new(),
+                    _counted: counted,
+                }));
+            }
+            let mut complete = Vec::new();
+            for outcome in self.with_attempts(done) {
+                let Some(n) = claim_of.remove(&outcome.0) else {
+                    tracing::error!(
+                        outbox = outcome.0,
+                        "an outcome for a message not claimed here"
+                    );
+                    continue;
+                };
+                if let Some(claim) = claims[n].as_mut() {
+                    claim.done.push(outcome);
+                    claim.waiting -= 1;
+                    if claim.waiting == 0 {
+                        complete.push(n);
+                    }
+                }
+            }
+            for n in complete {
+                if let Some(claim) = claims[n].take() {
+                    sent += self.commit_held(claim.tx, claim.done).await?;
+                }
+            }
+        }
+        for claim in claims.into_iter().flatten() {
+            sent += self.commit_held(claim.tx, claim.done).await?;
+        }
+        Ok(sent)
+    }
+
+    async fn commit_held(&self, mut tx: Tx, done: Vec<Marked>) -> Result<usize, AppError> {
+        let written = done.len();
+        let sent = write_outcomes(&mut tx, self.db.backend(), Hold::Lock, done, self.at()).await?;
+        tx.commit().await?;
+        self.unmarked.add_permits(written);
+        Ok(sent)
     }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How a claim held its messages, which is how the mark finds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// `status = 'sending'` with a lease; the claim counted the try.
+    Lease,
+    /// Queued, under this transaction's lock; the mark counts the try.
+    Lock,
 }
 
 /// How a failed try reads on the delivery timeline.
@@ -591,11 +776,14 @@ fn failure_kind(error: &str) -> &'static str {
 }
 
 /// Marks sent messages sent, schedules the next try of the others (or marks
-/// them failed after the last), and records each failed try. Returns how many
-/// were sent.
-async fn record_outcomes(
-    db: &Db,
-    outcomes: Vec<(i64, i64, Result<(), String>)>,
+/// them failed after the last), and records each failed try, in `tx` (whose
+/// reads already walk the indexes).
+/// Returns how many were sent.
+async fn write_outcomes(
+    tx: &mut Tx,
+    backend: Backend,
+    hold: Hold,
+    outcomes: Vec<Marked>,
     at: i64,
 ) -> Result<usize, AppError> {
     let mut sent = Vec::new();
@@ -609,21 +797,23 @@ async fn record_outcomes(
             }
         }
     }
-    let mut tx = db.begin().await?;
-    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
-    for ids in sent.chunks(500) {
-        let sql = in_list(
-            db.backend(),
+    let mark_sent = match hold {
+        Hold::Lease => {
             "UPDATE outbox SET status = 'sent', sent_at = {1}, claimed_until = NULL, last_error = NULL \
-             WHERE status = 'sending' AND id IN ({})",
-            2,
-            ids.len(),
-        );
+             WHERE status = 'sending' AND id IN ({})"
+        }
+        Hold::Lock => {
+            "UPDATE outbox SET status = 'sent', sent_at = {1}, attempts = attempts + 1, \
+             claimed_until = NULL, last_error = NULL WHERE status = 'queued' AND id IN ({})"
+        }
+    };
+    for ids in sent.chunks(500) {
+        let sql = in_list(backend, mark_sent, 2, ids.len());
         let mut q = sqlx::query(&sql).bind(at);
         for id in ids {
             q = q.bind(*id);
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut **tx).await?;
     }
     for (id, attempts, error) in &failed {
         let (status, next) = if *attempts >= MAX_ATTEMPTS {
@@ -632,20 +822,21 @@ async fn record_outcomes(
             ("queued", at + backoff_seconds(*attempts))
         };
         sqlx::query(
-            "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3 \
-             WHERE id = $4",
+            "UPDATE outbox SET status = $1, next_attempt_at = $2, claimed_until = NULL, last_error = $3, \
+             attempts = $4 WHERE id = $5",
         )
         .bind(status)
         .bind(next)
         .bind(error.clone())
+        .bind(*attempts)
         .bind(*id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     for tries in failed.chunks(200) {
         let sql = format!(
             "INSERT INTO delivery_failures (outbox_id, attempt, failed_at, kind, error) VALUES {}",
-            db.backend().value_rows(tries.len(), 5)
+            backend.value_rows(tries.len(), 5)
         );
         let mut q = sqlx::query(&sql);
         for (id, attempts, error) in tries {
@@ -656,9 +847,8 @@ async fn record_outcomes(
                 .bind(failure_kind(error))
                 .bind(error.clone());
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut **tx).await?;
     }
-    tx.commit().await?;
     Ok(sent.len())
 }
 

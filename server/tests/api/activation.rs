@@ -432,6 +432,94 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
     );
 }
 
+/// A mailer that holds every message until the test lets it go.
+struct Holding {
+    arrived: std::sync::atomic::AtomicUsize,
+    go: tokio::sync::Semaphore,
+}
+
+impl Deliver for Holding {
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
+        self.arrived
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let permit = self.go.acquire().await.map_err(|e| e.to_string())?;
+        permit.forget();
+        Ok(())
+    }
+}
+
+/// While a worker sends a message, operators see it as being sent, not due,
+/// and no other worker takes it (on PostgreSQL it is held by a lock, not
+/// marked); once sent it is neither.
+async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "held").await;
+    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
+        .await
+        .unwrap();
+    let now = app.state.now_unix();
+    let backlog = app::activation::outbox::backlog(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!((backlog.due, backlog.sending), (1, 0), "{backlog:?}");
+
+    let holding = Arc::new(Holding {
+        arrived: Default::default(),
+        go: tokio::sync::Semaphore::new(0),
+    });
+    let sending = {
+        let (db, keys, holding, at) = (
+            app.db.clone(),
+            app.state.link_keys.clone(),
+            holding.clone(),
+            app.clock.now(),
+        );
+        tokio::spawn(async move {
+            send_due(&db, holding.as_ref(), &keys, "http://portal.test", at, 10).await
+        })
+    };
+    for _ in 0..200 {
+        if holding.arrived.load(std::sync::atomic::Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(holding.arrived.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let backlog = app::activation::outbox::backlog(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!((backlog.due, backlog.sending), (0, 1), "{backlog:?}");
+    let other = Recorder::default();
+    let taken = send_due(
+        &app.db,
+        &other,
+        &app.state.link_keys,
+        "http://portal.test",
+        app.clock.now(),
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(taken, 0, "another worker leaves it alone");
+    assert!(other.0.lock().unwrap().is_empty());
+
+    holding.go.add_permits(1);
+    assert_eq!(sending.await.unwrap().unwrap(), 1);
+    let backlog = app::activation::outbox::backlog(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!((backlog.due, backlog.sending), (0, 0), "{backlog:?}");
+    let (status, attempts): (String, i64) = sqlx::query_as("SELECT status, attempts FROM outbox")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("sent", 1),
+        "one try, counted once"
+    );
+}
+
 async fn two_workers_send_each_message_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
@@ -608,5 +696,6 @@ both_backends!(
     r9_the_link_expires_six_months_after_the_purchase_date,
     a_worker_that_died_after_claiming_resends_with_the_same_message_id,
     two_workers_send_each_message_once,
+    a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it,
     a_refused_message_is_retried_with_backoff_then_marked_failed,
 );

@@ -8,7 +8,7 @@ use crate::helpers::{postgres_available, test_settings, Backend};
 use app::activation::outbox::{claim_statement, Claimable};
 use app::db::{read_as, Db, Reading};
 
-async fn plan_after_a_burst(reading: Option<Reading>) -> String {
+async fn plan_after_a_burst(reading: Option<Reading>, claim: Claimable) -> String {
     let db = Db::connect(&test_settings(Backend::Postgres).await.database_url)
         .await
         .unwrap();
@@ -30,16 +30,19 @@ async fn plan_after_a_burst(reading: Option<Reading>) -> String {
     if let Some(reading) = reading {
         read_as(&mut tx, db.backend(), reading).await.unwrap();
     }
-    let lines: Vec<String> = sqlx::query_scalar(&format!(
-        "EXPLAIN {}",
-        claim_statement(db.backend(), Claimable::Due)
-    ))
-    .bind(100_000i64)
-    .bind(50_000i64)
-    .bind(250i64)
-    .fetch_all(&mut *tx)
-    .await
-    .unwrap();
+    let explain = format!("EXPLAIN {}", claim_statement(db.backend(), claim));
+    let query = sqlx::query_scalar(&explain);
+    // The locking claim binds now and the limit; the leasing one the lease first.
+    let query = match claim {
+        Claimable::DueLocked => query,
+        _ => query.bind(100_000i64),
+    };
+    let lines: Vec<String> = query
+        .bind(50_000i64)
+        .bind(250i64)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
     db.pool().close().await;
     lines.join("\n")
@@ -50,9 +53,14 @@ async fn a_claim_walks_the_due_index_in_order_even_with_stale_statistics() {
     if !postgres_available().await {
         return;
     }
-    let plan = plan_after_a_burst(Some(Reading::IndexScans)).await;
-    assert!(plan.contains("Index Scan using outbox_due"), "{plan}");
-    assert!(!plan.contains("Sort"), "{plan}");
+    for claim in [Claimable::Due, Claimable::DueLocked] {
+        let plan = plan_after_a_burst(Some(Reading::IndexScans), claim).await;
+        assert!(
+            plan.contains("Index Scan using outbox_due"),
+            "{claim:?}: {plan}"
+        );
+        assert!(!plan.contains("Sort"), "{claim:?}: {plan}");
+    }
 }
 
 /// The reason for the setting: without it the same claim reads and sorts.
@@ -61,6 +69,6 @@ async fn without_the_setting_the_planner_would_sort_every_due_message() {
     if !postgres_available().await {
         return;
     }
-    let plan = plan_after_a_burst(None).await;
+    let plan = plan_after_a_burst(None, Claimable::Due).await;
     assert!(plan.contains("Sort"), "{plan}");
 }
