@@ -246,8 +246,9 @@ pub enum Claimable {
 }
 
 /// A claim: one statement that picks at most `$3` rows, marks them being
-/// sent with the lease `$1`, and returns them (`$2` is now). Each walks its
-/// partial index (`outbox_leases`, `outbox_due`).
+/// sent with the lease `$1`, and returns them (`$2` is now); for
+/// [`Claimable::DueLocked`], the one PostgreSQL runs, the binds are described
+/// there. Each walks its partial index (`outbox_leases`, `outbox_due`).
 pub fn claim_statement(backend: Backend, which: Claimable) -> String {
     if which == Claimable::DueLocked {
         return "SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \

@@ -69,6 +69,6 @@ async fn without_the_setting_the_planner_would_sort_every_due_message() {
     if !postgres_available().await {
         return;
     }
-    let plan = plan_after_a_burst(None, Claimable::Due).await;
+    let plan = plan_after_a_burst(None, Claimable::DueLocked).await;
     assert!(plan.contains("Sort"), "{plan}");
 }
