@@ -15,6 +15,20 @@ use app::state::Clock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Sends what is due now, at most ten messages, as the outbox worker would.
+async fn send_now(app: &TestApp, mailer: &impl Deliver) -> usize {
+    send_due(
+        &app.db,
+        mailer,
+        &app.state.link_keys,
+        "http://portal.test",
+        app.clock.now(),
+        10,
+    )
+    .await
+    .unwrap()
+}
+
 pub(crate) async fn order(
     app: &TestApp,
     enrollment: &VisibleEnrollment,
@@ -388,28 +402,10 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         .await
         .unwrap();
     let recorder = Recorder::default();
-    let sent = send_due(
-        &app.db,
-        &recorder,
-        &app.state.link_keys,
-        "http://portal.test",
-        app.clock.now(),
-        10,
-    )
-    .await
-    .unwrap();
+    let sent = send_now(&app, &recorder).await;
     assert_eq!(sent, 0, "the lease is still held");
     app.clock.advance(Duration::from_secs(121));
-    let sent = send_due(
-        &app.db,
-        &recorder,
-        &app.state.link_keys,
-        "http://portal.test",
-        app.clock.now(),
-        10,
-    )
-    .await
-    .unwrap();
+    let sent = send_now(&app, &recorder).await;
     assert_eq!(sent, 1);
     let delivered = recorder.0.lock().unwrap().clone();
     assert_eq!(delivered.len(), 1);
@@ -417,19 +413,7 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         delivered[0].message_id, message_id,
         "the resend carries the same Message-ID"
     );
-    assert_eq!(
-        send_due(
-            &app.db,
-            &recorder,
-            &app.state.link_keys,
-            "http://portal.test",
-            app.clock.now(),
-            10
-        )
-        .await
-        .unwrap(),
-        0
-    );
+    assert_eq!(send_now(&app, &recorder).await, 0);
 }
 
 /// A mailer that holds every message until the test lets it go.
@@ -490,16 +474,7 @@ async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(bac
         .unwrap();
     assert_eq!((backlog.due, backlog.sending), (0, 1), "{backlog:?}");
     let other = Recorder::default();
-    let taken = send_due(
-        &app.db,
-        &other,
-        &app.state.link_keys,
-        "http://portal.test",
-        app.clock.now(),
-        10,
-    )
-    .await
-    .unwrap();
+    let taken = send_now(&app, &other).await;
     assert_eq!(taken, 0, "another worker leaves it alone");
     assert!(other.0.lock().unwrap().is_empty());
 
@@ -603,16 +578,7 @@ async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: B
         .await
         .unwrap();
     for attempt in 1..=app::activation::outbox::MAX_ATTEMPTS {
-        send_due(
-            &app.db,
-            &Refusing,
-            &app.state.link_keys,
-            "http://portal.test",
-            app.clock.now(),
-            10,
-        )
-        .await
-        .unwrap();
+        send_now(&app, &Refusing).await;
         let (status, attempts): (String, i64) =
             sqlx::query_as("SELECT status, attempts FROM outbox")
                 .fetch_one(app.db.pool())
