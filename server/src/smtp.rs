@@ -9,8 +9,10 @@
 //! each on loopback).
 
 use app::activation::outbox::{Deliver, Outcome, OutgoingEmail};
+use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::Address;
 use lettre::Message;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,19 +76,25 @@ impl SmtpMailer {
     /// The message as it goes on the wire after `DATA`: dot-stuffed, ending
     /// with the line that holds only `.`.
     pub fn wire(&self, email: &OutgoingEmail) -> Result<(String, Vec<u8>), String> {
-        let to: Mailbox = email
+        // The outbox holds bare addresses: read as one, without a display
+        // name's grammar.
+        let to: Address = email
             .to
             .parse()
             .map_err(|e| format!("bad recipient: {e}"))?;
+        // The envelope given, lettre need not read it back from the headers.
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![to.clone()])
+            .map_err(|e| format!("cannot format the message: {e}"))?;
         let message = Message::builder()
+            .envelope(envelope)
             .from(self.from.clone())
-            .to(to.clone())
+            .to(Mailbox::new(None, to.clone()))
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
             .header(ContentType::TEXT_PLAIN)
             .body(email.body.clone())
             .map_err(|e| format!("cannot format the message: {e}"))?;
-        Ok((to.email.to_string(), dot_stuffed(&message.formatted())))
+        Ok((to.to_string(), dot_stuffed(&message.formatted())))
     }
 
     fn checkout(&self) -> Option<Connection> {
