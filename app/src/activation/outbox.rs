@@ -19,7 +19,7 @@ use crate::db::{read_as, Backend, Db, MessagesHeld, Reading, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Mutex;
 use time::OffsetDateTime;
@@ -209,8 +209,26 @@ impl Deliver for DemoMailbox {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A claimed message, as the mailer needs it.
 struct ClaimedRow {
+    id: i64,
+    activation_id: Option<i64>,
+    invitation_id: Option<i64>,
+    password_reset_id: Option<i64>,
+    to_email: String,
+    subject: String,
+    template: String,
+    message_id: String,
+    /// The try about to be made.
+    attempts: i64,
+    notice_text: Option<String>,
+    notice_path: Option<String>,
+}
+
+/// A row of a claim: a message, with the facts of its activation (if it is an
+/// activation email) and one line of its order (a row per line).
+#[derive(sqlx::FromRow)]
+struct ClaimedLine {
     id: i64,
     activation_id: Option<i64>,
     invitation_id: Option<i64>,
@@ -222,6 +240,14 @@ struct ClaimedRow {
     attempts: i64,
     notice_text: Option<String>,
     notice_path: Option<String>,
+    enrollment_number: Option<String>,
+    enrollment_name: Option<String>,
+    link_version: Option<i64>,
+    link_key_id: Option<String>,
+    expires_at: Option<i64>,
+    line_number: Option<i64>,
+    product: Option<String>,
+    quantity: Option<i64>,
 }
 
 /// `sql` with its `IN` list (written `{}`) numbered from `$first`.
@@ -232,136 +258,176 @@ fn in_list(backend: Backend, sql: &str, first: usize, count: usize) -> String {
         .replace("{}", &backend.placeholders(first, count))
 }
 
-/// Which messages a claim takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claimable {
-    /// Being sent by a worker whose lease ran out, the oldest lease first.
-    LeaseRanOut,
-    /// Queued, in the order they fell due.
-    Due,
-    /// Queued, in the order they fell due, locked rather than leased
-    /// (PostgreSQL): `$1` is now and `$2` the most to take; each row's
-    /// `attempts` counts the try about to be made.
-    DueLocked,
-}
-
-/// A claim: one statement that picks at most `$3` rows, marks them being
-/// sent with the lease `$1`, and returns them (`$2` is now); for
-/// [`Claimable::DueLocked`], the one PostgreSQL runs, the binds are described
-/// there. Each walks its partial index (`outbox_leases`, `outbox_due`).
-pub fn claim_statement(backend: Backend, which: Claimable) -> String {
-    if which == Claimable::DueLocked {
-        return "SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
-                message_id, attempts + 1 AS attempts, notice_text, notice_path FROM outbox \
-                WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id \
-                LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED"
-            .to_string();
-    }
+/// The claim: the queued messages due at `$1`, at most `$2`, in the order
+/// they fell due, each with what its email says (the activation, its
+/// enrollment and its order's lines), in one statement that walks
+/// `outbox_due`. Each row's `attempts` counts the try about to be made. On
+/// PostgreSQL it also locks the messages (`FOR NO KEY UPDATE SKIP LOCKED`),
+/// so several instances claim different ones; on SQLite it runs in a write
+/// transaction that then leases them.
+pub fn claim_statement(backend: Backend) -> String {
     let lock = match backend {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Postgres => " FOR NO KEY UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let picked = match which {
-        Claimable::LeaseRanOut => {
-            "status = 'sending' AND claimed_until < $2 ORDER BY claimed_until"
-        }
-        Claimable::Due | Claimable::DueLocked => {
-            "status = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id"
-        }
-    };
     format!(
-        "UPDATE outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox WHERE {picked} LIMIT $3{lock}) \
-         RETURNING id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
-         message_id, attempts, notice_text, notice_path"
+        "SELECT o.id, o.activation_id, o.invitation_id, o.password_reset_id, o.to_email, o.subject, \
+         o.template, o.message_id, o.attempts + 1 AS attempts, o.notice_text, o.notice_path, \
+         e.enrollment_number, e.name AS enrollment_name, a.link_version, a.link_key_id, a.expires_at, \
+         l.line_number, p.name AS product, l.quantity \
+         FROM (SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
+         message_id, attempts, notice_text, notice_path FROM outbox \
+         WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2{lock}) o \
+         LEFT JOIN activations a ON a.id = o.activation_id \
+         LEFT JOIN enrollments e ON e.id = a.enrollment_id \
+         LEFT JOIN order_lines l ON l.order_id = a.order_id \
+         LEFT JOIN products p ON p.id = l.product_id"
     )
 }
 
-/// Claims up to `n` due messages in one short transaction: first those whose
-/// worker's lease ran out, then the queued ones in the order they fell due.
-/// Both walk an index; on PostgreSQL `SKIP LOCKED` lets several instances
-/// claim different rows.
-async fn claim_due(db: &Db, now: i64, lease: i64, n: usize) -> Result<Vec<ClaimedRow>, AppError> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let mut tx = db.begin().await?;
-    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
-    let mut rows: Vec<ClaimedRow> =
-        sqlx::query_as(&claim_statement(db.backend(), Claimable::LeaseRanOut))
-            .bind(now + lease)
-            .bind(now)
-            .bind(n as i64)
-            .fetch_all(&mut *tx)
-            .await?;
-    if rows.len() < n {
-        let queued: Vec<ClaimedRow> =
-            sqlx::query_as(&claim_statement(db.backend(), Claimable::Due))
-                .bind(now + lease)
-                .bind(now)
-                .bind((n - rows.len()) as i64)
-                .fetch_all(&mut *tx)
-                .await?;
-        rows.extend(queued);
-    }
-    tx.commit().await?;
-    Ok(rows)
-}
+/// The statement that puts back in the queue the messages whose worker died
+/// while it held their lease (`$1` is now); their try is counted. It walks
+/// `outbox_leases`.
+pub const REQUEUE_LAPSED_LEASES: &str =
+    "UPDATE outbox SET status = 'queued', claimed_until = NULL \
+     WHERE status = 'sending' AND claimed_until < $1";
 
 /// Claimed messages and, on PostgreSQL, the transaction that holds their
 /// locks until they are marked.
 struct Claim {
     rows: Vec<ClaimedRow>,
+    facts: BatchFacts,
     held: Option<Tx>,
 }
 
-/// Claims up to `n` due messages: leased on SQLite, locked on PostgreSQL.
+/// Claims up to `n` due messages with their emails' facts: leased on SQLite
+/// (in a write transaction taken at once, so the messages read are the ones
+/// leased), locked on PostgreSQL.
 async fn claim(db: &Db, now: i64, lease: i64, n: usize) -> Result<Claim, AppError> {
-    if db.backend() == Backend::Sqlite || n == 0 {
-        let rows = claim_due(db, now, lease, n).await?;
-        return Ok(Claim { rows, held: None });
-    }
-    let mut tx = db.begin().await?;
-    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
-    let rows = sqlx::query_as(&claim_statement(db.backend(), Claimable::DueLocked))
+    let backend = db.backend();
+    let mut tx = match backend {
+        Backend::Sqlite => db.writer().begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => db.begin().await?,
+    };
+    read_as(&mut tx, backend, Reading::IndexScans).await?;
+    let lines: Vec<ClaimedLine> = sqlx::query_as(&claim_statement(backend))
         .bind(now)
         .bind(n as i64)
         .fetch_all(&mut *tx)
         .await?;
+    let (rows, facts) = gather(lines);
+    if backend == Backend::Postgres {
+        return Ok(Claim {
+            rows,
+            facts,
+            held: Some(tx),
+        });
+    }
+    for ids in rows.chunks(500) {
+        let sql = in_list(
+            backend,
+            "UPDATE outbox SET status = 'sending', claimed_until = {1}, attempts = attempts + 1 \
+             WHERE id IN ({})",
+            2,
+            ids.len(),
+        );
+        let mut q = sqlx::query(&sql).bind(now + lease);
+        for row in ids {
+            q = q.bind(row.id);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(Claim {
         rows,
-        held: Some(tx),
+        facts,
+        held: None,
     })
 }
 
-/// Puts back in the queue the messages of a PostgreSQL database leased by a
-/// worker that died before its claims took locks (an earlier version of the
-/// portal); their try is counted.
+/// The claim's rows as messages, in the order claimed, and the facts of their
+/// emails.
+fn gather(lines: Vec<ClaimedLine>) -> (Vec<ClaimedRow>, BatchFacts) {
+    let mut rows: Vec<ClaimedRow> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut facts = BatchFacts {
+        activations: HashMap::new(),
+        purchased: HashMap::new(),
+    };
+    let mut bought: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for line in lines {
+        if let Some(activation) = line.activation_id {
+            if let (Some(number), Some(name), Some(version), Some(expires_at)) = (
+                &line.enrollment_number,
+                &line.enrollment_name,
+                line.link_version,
+                line.expires_at,
+            ) {
+                facts
+                    .activations
+                    .entry(activation)
+                    .or_insert_with(|| ActivationFacts {
+                        enrollment_number: number.clone(),
+                        enrollment_name: name.clone(),
+                        link_version: version,
+                        link_key_id: line.link_key_id.clone(),
+                        expires_at,
+                    });
+            }
+            if let (Some(n), Some(product), Some(quantity)) =
+                (line.line_number, &line.product, line.quantity)
+            {
+                bought
+                    .entry(activation)
+                    .or_default()
+                    .push((n, format!("{product} × {quantity}")));
+            }
+        }
+        if seen.insert(line.id) {
+            rows.push(ClaimedRow {
+                id: line.id,
+                activation_id: line.activation_id,
+                invitation_id: line.invitation_id,
+                password_reset_id: line.password_reset_id,
+                to_email: line.to_email,
+                subject: line.subject,
+                template: line.template,
+                message_id: line.message_id,
+                attempts: line.attempts,
+                notice_text: line.notice_text,
+                notice_path: line.notice_path,
+            });
+        }
+    }
+    for (activation, mut lines) in bought {
+        lines.sort();
+        let lines: Vec<String> = lines.into_iter().map(|(_, text)| text).collect();
+        facts.purchased.insert(activation, lines.join(", "));
+    }
+    (rows, facts)
+}
+
+/// Puts back in the queue the messages leased by a worker that died (on
+/// PostgreSQL, by an earlier version of the portal, before claims took
+/// locks); their try is counted.
 async fn requeue_lapsed_leases(db: &Db, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
-    sqlx::query(
-        "UPDATE outbox SET status = 'queued', claimed_until = NULL \
-         WHERE status = 'sending' AND claimed_until < $1",
-    )
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(REQUEUE_LAPSED_LEASES)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+/// What an activation email says of its activation and enrollment.
 struct ActivationFacts {
-    id: i64,
     enrollment_number: String,
     enrollment_name: String,
     link_version: i64,
     link_key_id: Option<String>,
     expires_at: i64,
-    /// One of the order's lines (a row per line).
-    product: Option<String>,
-    quantity: Option<i64>,
 }
 
 /// The link of an activation, as the email shows it.
@@ -373,47 +439,11 @@ pub fn link_url(public_url: &str, key: &LinkKey, activation_id: i64, version: i6
     )
 }
 
-/// The facts of every activation email of a batch, read in two queries.
+/// The facts of every activation email of a claim.
 struct BatchFacts {
     activations: HashMap<i64, ActivationFacts>,
     /// "Product × quantity, …" by activation.
     purchased: HashMap<i64, String>,
-}
-
-async fn batch_facts(db: &Db, rows: &[ClaimedRow]) -> Result<BatchFacts, AppError> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.activation_id).collect();
-    let mut facts = BatchFacts {
-        activations: HashMap::new(),
-        purchased: HashMap::new(),
-    };
-    if ids.is_empty() {
-        return Ok(facts);
-    }
-    // One row per order line, so the facts of the whole batch are one query.
-    let sql = in_list(
-        db.backend(),
-        "SELECT a.id, e.enrollment_number, e.name AS enrollment_name, a.link_version, a.link_key_id, \
-         a.expires_at, p.name AS product, l.quantity FROM activations a JOIN enrollments e ON e.id = a.enrollment_id \
-         LEFT JOIN order_lines l ON l.order_id = a.order_id LEFT JOIN products p ON p.id = l.product_id \
-         WHERE a.id IN ({}) ORDER BY a.id, l.line_number",
-        1,
-        ids.len(),
-    );
-    let mut q = sqlx::query_as::<_, ActivationFacts>(&sql);
-    for id in &ids {
-        q = q.bind(*id);
-    }
-    for a in q.fetch_all(db.pool()).await? {
-        if let (Some(name), Some(quantity)) = (&a.product, a.quantity) {
-            let line = facts.purchased.entry(a.id).or_default();
-            if !line.is_empty() {
-                line.push_str(", ");
-            }
-            line.push_str(&format!("{name} × {quantity}"));
-        }
-        facts.activations.entry(a.id).or_insert(a);
-    }
-    Ok(facts)
 }
 
 async fn compose(
@@ -524,9 +554,9 @@ pub async fn send_due<M: Deliver>(
 }
 
 /// Sends every due message, at most `limit`; on SQLite a message claimed here
-/// may be claimed by another worker `lease` seconds later if it is still not
-/// marked (on PostgreSQL its lock holds it until it is marked or this worker's
-/// connection closes).
+/// is put back in the queue by a round that starts `lease` seconds later if
+/// it is still not marked (on PostgreSQL its lock holds it until it is marked
+/// or this worker's connection closes).
 ///
 /// Three steps run side by side: the claimer claims and composes batches
 /// while the mailer has room; the mailer sends them as a stream; the marker
@@ -545,9 +575,7 @@ pub async fn send_due_leased<M: Deliver>(
     lease: i64,
 ) -> Result<usize, AppError> {
     let started = std::time::Instant::now();
-    if db.backend() == Backend::Postgres {
-        requeue_lapsed_leases(db, now.unix_timestamp()).await?;
-    }
+    requeue_lapsed_leases(db, now.unix_timestamp()).await?;
     // No more than UNMARKED_AT_MOST messages are ever between claim and mark.
     let (emails, to_send) = mpsc::channel::<Vec<OutgoingEmail>>(UNMARKED_AT_MOST / HANDFUL);
     let (outcomes, mut to_mark) = mpsc::unbounded_channel::<Vec<Outcome>>();
@@ -568,7 +596,8 @@ pub async fn send_due_leased<M: Deliver>(
                 // The clock moves on during a long send; each claim's lease
                 // starts when it is made.
                 let at = now.unix_timestamp() + started.elapsed().as_secs() as i64;
-                let Claim { rows, held } = claim(db, at, lease, left.min(CLAIM_BATCH)).await?;
+                let Claim { rows, facts, held } =
+                    claim(db, at, lease, left.min(CLAIM_BATCH)).await?;
                 if rows.is_empty() {
                     break;
                 }
@@ -581,7 +610,6 @@ pub async fn send_due_leased<M: Deliver>(
                         return Ok(());
                     }
                 }
-                let facts = batch_facts(db, &rows).await?;
                 for handful in rows.chunks(HANDFUL) {
                     // Each message gives back its permit once marked; a
                     // closed semaphore means the marker stopped.
