@@ -307,21 +307,29 @@ pub enum Reading {
     /// A batch's facts: look the ids up in their indexes (alone or combined)
     /// rather than read the tables through.
     IndexLookups,
+    /// The outbox's claims: walk one index in order, as [`Reading::IndexScans`],
+    /// and look each claimed message's facts up by key, not read the tables
+    /// they are in through.
+    IndexScansAndLookups,
 }
 
 /// Sets how the rest of this transaction reads (PostgreSQL only; SQLite's
-/// planner already does both).
+/// planner already does both), in one statement.
 pub async fn read_as(tx: &mut Tx, backend: Backend, reading: Reading) -> Result<(), sqlx::Error> {
     if backend == Backend::Postgres {
-        let settings = match reading {
-            Reading::IndexScans => "SET LOCAL enable_bitmapscan = off",
-            Reading::IndexLookups => {
-                "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_seqscan = off"
-            }
+        let (bitmap_scans, table_reads) = match reading {
+            Reading::IndexScans => ("off", "on"),
+            Reading::IndexLookups => ("on", "off"),
+            Reading::IndexScansAndLookups => ("off", "off"),
         };
-        for setting in settings.split("; ") {
-            sqlx::query(setting).execute(&mut **tx).await?;
-        }
+        // `set_config(…, true)` is `SET LOCAL`, in a statement that takes binds.
+        sqlx::query(
+            "SELECT set_config('enable_bitmapscan', $1, true), set_config('enable_seqscan', $2, true)",
+        )
+        .bind(bitmap_scans)
+        .bind(table_reads)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -309,7 +309,7 @@ async fn claim(db: &Db, now: i64, lease: i64, n: usize) -> Result<Claim, AppErro
         Backend::Sqlite => db.writer().begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => db.begin().await?,
     };
-    read_as(&mut tx, backend, Reading::IndexScans).await?;
+    read_as(&mut tx, backend, Reading::IndexScansAndLookups).await?;
     let lines: Vec<ClaimedLine> = sqlx::query_as(&claim_statement(backend))
         .bind(now)
         .bind(n as i64)

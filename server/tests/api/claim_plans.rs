@@ -49,7 +49,7 @@ async fn a_claim_walks_the_due_index_in_order_even_with_stale_statistics() {
         return;
     }
     let plan = plan_after_a_burst(
-        Some(Reading::IndexScans),
+        Some(Reading::IndexScansAndLookups),
         &claim_statement(app::db::Backend::Postgres),
     )
     .await;
