@@ -210,6 +210,7 @@ impl Deliver for DemoMailbox {
 }
 
 /// A claimed message, as the mailer needs it.
+#[derive(sqlx::FromRow)]
 struct ClaimedRow {
     id: i64,
     activation_id: Option<i64>,
@@ -229,17 +230,8 @@ struct ClaimedRow {
 /// activation email) and one line of its order (a row per line).
 #[derive(sqlx::FromRow)]
 struct ClaimedLine {
-    id: i64,
-    activation_id: Option<i64>,
-    invitation_id: Option<i64>,
-    password_reset_id: Option<i64>,
-    to_email: String,
-    subject: String,
-    template: String,
-    message_id: String,
-    attempts: i64,
-    notice_text: Option<String>,
-    notice_path: Option<String>,
+    #[sqlx(flatten)]
+    message: ClaimedRow,
     enrollment_number: Option<String>,
     enrollment_name: Option<String>,
     link_version: Option<i64>,
@@ -356,7 +348,7 @@ fn gather(lines: Vec<ClaimedLine>) -> (Vec<ClaimedRow>, BatchFacts) {
     };
     let mut bought: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for line in lines {
-        if let Some(activation) = line.activation_id {
+        if let Some(activation) = line.message.activation_id {
             if let (Some(number), Some(name), Some(version), Some(expires_at)) = (
                 &line.enrollment_number,
                 &line.enrollment_name,
@@ -383,20 +375,8 @@ fn gather(lines: Vec<ClaimedLine>) -> (Vec<ClaimedRow>, BatchFacts) {
                     .push((n, format!("{product} × {quantity}")));
             }
         }
-        if seen.insert(line.id) {
-            rows.push(ClaimedRow {
-                id: line.id,
-                activation_id: line.activation_id,
-                invitation_id: line.invitation_id,
-                password_reset_id: line.password_reset_id,
-                to_email: line.to_email,
-                subject: line.subject,
-                template: line.template,
-                message_id: line.message_id,
-                attempts: line.attempts,
-                notice_text: line.notice_text,
-                notice_path: line.notice_path,
-            });
+        if seen.insert(line.message.id) {
+            rows.push(line.message);
         }
     }
     for (activation, mut lines) in bought {
