@@ -10,8 +10,8 @@
 
 use app::activation::outbox::{Deliver, Outcome, OutgoingEmail};
 use lettre::address::Envelope;
-use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
 use lettre::Address;
 use lettre::Message;
 use std::sync::{Arc, Mutex};
@@ -73,18 +73,36 @@ impl SmtpMailer {
         self
     }
 
+    /// The message as it goes on the wire after `DATA`, with its recipient:
+    /// see [`SmtpMailer::formatted`].
+    pub fn wire(
+        &self,
+        email: &OutgoingEmail,
+        eight_bit: bool,
+    ) -> Result<(String, Vec<u8>, bool), String> {
+        let to = recipient(email)?;
+        let (data, sent_as_8bit) = self.formatted(email, &to, eight_bit)?;
+        Ok((to.to_string(), data, sent_as_8bit))
+    }
+
     /// The message as it goes on the wire after `DATA`: dot-stuffed, ending
-    /// with the line that holds only `.`.
-    pub fn wire(&self, email: &OutgoingEmail) -> Result<(String, Vec<u8>), String> {
-        // The outbox holds bare addresses: read as one, without a display
-        // name's grammar.
-        let to: Address = email
-            .to
-            .parse()
-            .map_err(|e| format!("bad recipient: {e}"))?;
+    /// with the line that holds only `.`. With `eight_bit` (the server offers
+    /// 8BITMIME) the body goes as written, unless a line of it is too long
+    /// for that; the `bool` returned says whether it did, for the envelope.
+    fn formatted(
+        &self,
+        email: &OutgoingEmail,
+        to: &Address,
+        eight_bit: bool,
+    ) -> Result<(Vec<u8>, bool), String> {
         // The envelope given, lettre need not read it back from the headers.
         let envelope = Envelope::new(Some(self.from.email.clone()), vec![to.clone()])
             .map_err(|e| format!("cannot format the message: {e}"))?;
+        let body = eight_bit
+            .then(|| eight_bit_body(&email.body))
+            .flatten()
+            .unwrap_or_else(|| Body::new(email.body.clone()));
+        let sent_as_8bit = body.encoding() == ContentTransferEncoding::EightBit;
         let message = Message::builder()
             .envelope(envelope)
             .from(self.from.clone())
@@ -92,9 +110,9 @@ impl SmtpMailer {
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
             .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
+            .body(body)
             .map_err(|e| format!("cannot format the message: {e}"))?;
-        Ok((to.to_string(), dot_stuffed(&message.formatted())))
+        Ok((dot_stuffed(message.formatted()), sent_as_8bit))
     }
 
     fn checkout(&self) -> Option<Connection> {
@@ -123,9 +141,8 @@ impl SmtpMailer {
         connection: &mut Option<Connection>,
         email: &OutgoingEmail,
     ) -> Result<(), String> {
-        let (to, data) = self.wire(email)?;
+        let to = recipient(email)?;
         let from = self.from.email.to_string();
-        let envelope = format!("MAIL FROM:<{from}>\r\nRCPT TO:<{to}>\r\nDATA\r\n");
         for fresh in [false, true] {
             if fresh || connection.is_none() {
                 *connection = None;
@@ -135,6 +152,10 @@ impl SmtpMailer {
             let Some(c) = connection.as_mut() else {
                 continue;
             };
+            // Formatted for what this connection's server offers.
+            let (data, eight_bit) = self.formatted(email, &to, c.eight_bit_mime)?;
+            let body = if eight_bit { " BODY=8BITMIME" } else { "" };
+            let envelope = format!("MAIL FROM:<{from}>{body}\r\nRCPT TO:<{to}>\r\nDATA\r\n");
             match c.send(&envelope, &data, self.timeout).await {
                 Ok(()) => return Ok(()),
                 Err(Failure::Refused(reply)) => return Err(reply),
@@ -204,22 +225,55 @@ impl Deliver for SmtpMailer {
     }
 }
 
-/// `.` doubled at the start of a line (RFC 5321 4.5.2), and the final `.`.
-fn dot_stuffed(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 16);
-    let mut line_start = true;
-    for &b in message {
-        if line_start && b == b'.' {
-            out.push(b'.');
+/// `text` as an 8-bit body (8BITMIME): its lines ending in CRLF, if none is
+/// longer than SMTP allows (998 bytes, RFC 5321 4.5.3.1.6) or holds a NUL or
+/// a bare CR. lettre's own choice of encoding allows 8-bit lines of 76 bytes
+/// at most, so it would quote-print nearly every activation email (its link
+/// is longer); the limit that matters on the wire is SMTP's.
+fn eight_bit_body(text: &str) -> Option<Body> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 32);
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line).as_bytes();
+        if line.len() > 998 || memchr::memchr2(b'\0', b'\r', line).is_some() {
+            return None;
         }
-        out.push(b);
-        line_start = b == b'\n';
+        if i > 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(line);
     }
-    if !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
+    Some(Body::dangerous_pre_encoded(
+        out,
+        ContentTransferEncoding::EightBit,
+    ))
+}
+
+/// The outbox holds bare addresses: read as one, without a display name's
+/// grammar.
+fn recipient(email: &OutgoingEmail) -> Result<Address, String> {
+    email.to.parse().map_err(|e| format!("bad recipient: {e}"))
+}
+
+/// `.` doubled at the start of a line (RFC 5321 4.5.2), and the final `.`.
+/// A message with no such line (nearly all) is only given its end.
+fn dot_stuffed(mut message: Vec<u8>) -> Vec<u8> {
+    if message.first() == Some(&b'.') || memchr::memmem::find(&message, b"\n.").is_some() {
+        let mut out = Vec::with_capacity(message.len() + 16);
+        let mut line_start = true;
+        for &b in &message {
+            if line_start && b == b'.' {
+                out.push(b'.');
+            }
+            out.push(b);
+            line_start = b == b'\n';
+        }
+        message = out;
     }
-    out.extend_from_slice(b".\r\n");
-    out
+    if !message.ends_with(b"\r\n") {
+        message.extend_from_slice(b"\r\n");
+    }
+    message.extend_from_slice(b".\r\n");
+    message
 }
 
 /// How a message failed.
@@ -236,6 +290,8 @@ enum Failure {
 struct Connection {
     stream: BufReader<TcpStream>,
     pipelining: bool,
+    /// The server takes 8-bit bodies (8BITMIME).
+    eight_bit_mime: bool,
     last_used: Instant,
     /// The line being read, kept between replies.
     line: String,
@@ -254,6 +310,16 @@ impl Reply {
     fn positive(&self) -> bool {
         (200..400).contains(&self.code)
     }
+
+    /// Whether an `EHLO` reply lists `extension` (a line of its own, after
+    /// the code, perhaps with parameters).
+    fn offers(&self, extension: &str) -> bool {
+        self.text.lines().skip(1).any(|l| {
+            l.get(4..)
+                .and_then(|k| k.split_whitespace().next())
+                .is_some_and(|k| k.eq_ignore_ascii_case(extension))
+        })
+    }
 }
 
 impl Connection {
@@ -269,6 +335,7 @@ impl Connection {
         let mut c = Connection {
             stream: BufReader::new(stream),
             pipelining: false,
+            eight_bit_mime: false,
             last_used: Instant::now(),
             line: String::new(),
             data_sent: false,
@@ -283,10 +350,8 @@ impl Connection {
             .map_err(unreachable)?;
         let hello = c.reply(timeout).await.map_err(unreachable)?;
         if hello.code == 250 {
-            c.pipelining = hello.text.lines().any(|l| {
-                l.get(4..)
-                    .is_some_and(|k| k.trim().eq_ignore_ascii_case("PIPELINING"))
-            });
+            c.pipelining = hello.offers("PIPELINING");
+            c.eight_bit_mime = hello.offers("8BITMIME");
         } else {
             c.write(format!("HELO {name}\r\n").as_bytes(), timeout)
                 .await
@@ -417,14 +482,28 @@ impl Connection {
 
 #[cfg(test)]
 mod tests {
-    use super::dot_stuffed;
+    use super::{dot_stuffed, eight_bit_body};
 
     #[test]
     fn a_line_that_starts_with_a_dot_is_stuffed_and_the_message_ends_with_a_dot_line() {
         assert_eq!(
-            dot_stuffed(b"Subject: x\r\n\r\n.hidden\r\nend"),
+            dot_stuffed(b"Subject: x\r\n\r\n.hidden\r\nend".to_vec()),
             b"Subject: x\r\n\r\n..hidden\r\nend\r\n.\r\n".to_vec()
         );
-        assert_eq!(dot_stuffed(b".\r\n"), b"..\r\n.\r\n".to_vec());
+        assert_eq!(dot_stuffed(b".\r\n".to_vec()), b"..\r\n.\r\n".to_vec());
+        assert_eq!(
+            dot_stuffed(b"Subject: x\r\n\r\nno dot. here\r\n".to_vec()),
+            b"Subject: x\r\n\r\nno dot. here\r\n.\r\n".to_vec()
+        );
+    }
+
+    #[test]
+    fn an_eight_bit_body_has_crlf_lines_and_refuses_what_smtp_cannot_carry() {
+        let body = eight_bit_body("Line × one\nline two\r\n").unwrap();
+        assert_eq!(body.into_vec(), "Line × one\r\nline two\r\n".as_bytes());
+        assert!(eight_bit_body(&"x".repeat(998)).is_some());
+        assert!(eight_bit_body(&"x".repeat(999)).is_none());
+        assert!(eight_bit_body("a\0b").is_none());
+        assert!(eight_bit_body("a\rb").is_none());
     }
 }

@@ -98,7 +98,7 @@ async fn bare_smtp(port: u16, data: Arc<Vec<u8>>, messages: usize) -> Result<f64
             let mut s = raw_connection(port).await?;
             while next.fetch_add(1, Ordering::Relaxed) < messages {
                 s.get_mut()
-                    .write_all(b"MAIL FROM:<bench@bench.example>\r\nRCPT TO:<osm@bench.example>\r\nDATA\r\n")
+                    .write_all(b"MAIL FROM:<bench@bench.example> BODY=8BITMIME\r\nRCPT TO:<osm@bench.example>\r\nDATA\r\n")
                     .await?;
                 read_replies(&mut s, 3).await?;
                 s.get_mut().write_all(&data).await?;
@@ -379,12 +379,13 @@ async fn read_and_send(
                                 body: body.to_string(),
                                 message_id: row.7,
                             };
-                            let (to, data) = mailer.wire(&email).map_err(std::io::Error::other)?;
+                            let (to, data, _) =
+                                mailer.wire(&email, true).map_err(std::io::Error::other)?;
                             (to, Arc::new(data))
                         }
                     };
                     let envelope =
-                        format!("MAIL FROM:<bench@bench.example>\r\nRCPT TO:<{to}>\r\nDATA\r\n");
+                        format!("MAIL FROM:<bench@bench.example> BODY=8BITMIME\r\nRCPT TO:<{to}>\r\nDATA\r\n");
                     s.get_mut().write_all(envelope.as_bytes()).await?;
                     read_replies(&mut s, 3).await?;
                     s.get_mut().write_all(&data).await?;
@@ -462,7 +463,8 @@ async fn sample_message(
         body: activation_body(keys, activation),
         message_id,
     };
-    mailer.wire(&email).map(|(_, data)| data)
+    // The listener offers 8BITMIME, as most mail servers do.
+    mailer.wire(&email, true).map(|(_, data, _)| data)
 }
 
 /// An activation email's body as the outbox composes it.

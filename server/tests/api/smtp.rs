@@ -6,9 +6,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-/// A minimal SMTP server: accepts every message and hands each one's raw text
-/// to the channel.
-pub async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<String>) {
+/// A minimal SMTP server that offers 8BITMIME (or, with `eight_bit` false,
+/// no extension): accepts every message and hands each one's `MAIL FROM`
+/// line and raw text, a line apart, to the channel.
+pub async fn smtp_sink(eight_bit: bool) -> (u16, mpsc::UnboundedReceiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -23,10 +24,12 @@ pub async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<String>) {
                 let mut lines = BufReader::new(read).lines();
                 write.write_all(b"220 sink ESMTP\r\n").await.ok();
                 let mut data: Option<String> = None;
+                let mut mail_from = String::new();
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(buffer) = data.as_mut() {
                         if line == "." {
-                            tx.send(data.take().unwrap()).ok();
+                            let text = data.take().unwrap();
+                            tx.send(format!("{mail_from}\n{text}")).ok();
                             write.write_all(b"250 queued\r\n").await.ok();
                         } else {
                             buffer.push_str(&line);
@@ -36,7 +39,14 @@ pub async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<String>) {
                     }
                     let verb = line.to_ascii_uppercase();
                     let reply: &[u8] = if verb.starts_with("EHLO") || verb.starts_with("HELO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
+                        if eight_bit {
+                            b"250-sink\r\n250 8BITMIME\r\n"
+                        } else {
+                            b"250 sink\r\n"
+                        }
+                    } else if verb.starts_with("MAIL FROM") {
+                        mail_from = line.clone();
+                        b"250 ok\r\n"
                     } else if verb.starts_with("DATA") {
                         data = Some(String::new());
                         b"354 go on\r\n"
@@ -54,8 +64,13 @@ pub async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<String>) {
     (port, rx)
 }
 
-async fn the_activation_email_goes_out_over_smtp_with_its_message_id(backend: Backend) {
-    let (port, mut received) = smtp_sink().await;
+/// An order that sends an activation email through an SMTP server offering
+/// 8BITMIME or not; what the server received, with its `MAIL FROM` line first.
+async fn activation_email_over_smtp(
+    backend: Backend,
+    eight_bit: bool,
+) -> (crate::helpers::TestApp, String) {
+    let (port, mut received) = smtp_sink(eight_bit).await;
     let app = spawn_app_with(backend, |s| {
         s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))
     })
@@ -85,6 +100,11 @@ async fn the_activation_email_goes_out_over_smtp_with_its_message_id(backend: Ba
         .await
         .unwrap()
         .unwrap();
+    (app, message)
+}
+
+async fn the_activation_email_goes_out_over_smtp_with_its_message_id(backend: Backend) {
+    let (app, message) = activation_email_over_smtp(backend, true).await;
     let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
         .fetch_one(app.db.pool())
         .await
@@ -114,3 +134,33 @@ async fn the_activation_email_goes_out_over_smtp_with_its_message_id(backend: Ba
 }
 
 both_backends!(the_activation_email_goes_out_over_smtp_with_its_message_id);
+
+/// The purchase line reads "Microsoft 365 E3 × 3": not ASCII.
+async fn a_server_offering_8bitmime_gets_the_body_as_written_and_another_quoted_printable(
+    backend: Backend,
+) {
+    let (_app, message) = activation_email_over_smtp(backend, true).await;
+    assert!(
+        message.starts_with("MAIL FROM:<")
+            && message.lines().next().unwrap().ends_with(" BODY=8BITMIME"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Content-Transfer-Encoding: 8bit"),
+        "{message}"
+    );
+    assert!(message.contains("× 3"), "{message}");
+
+    let (_app, message) = activation_email_over_smtp(backend, false).await;
+    assert!(
+        !message.lines().next().unwrap().contains("BODY="),
+        "{message}"
+    );
+    assert!(
+        message.contains("Content-Transfer-Encoding: quoted-printable"),
+        "{message}"
+    );
+    assert!(message.contains("=C3=97 3"), "{message}");
+}
+
+both_backends!(a_server_offering_8bitmime_gets_the_body_as_written_and_another_quoted_printable);
