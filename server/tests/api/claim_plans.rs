@@ -8,7 +8,8 @@ use crate::helpers::{postgres_available, test_settings, Backend};
 use app::activation::outbox::{claim_statement, REQUEUE_LAPSED_LEASES};
 use app::db::{read_as, Db, Reading};
 
-/// The plan of `statement` (whose binds are now, then the limit) on an
+/// The plan of `statement` (whose binds are now, then the limit, then where
+/// the last claim stopped) on an
 /// outbox of 20,000 due messages whose statistics were taken empty.
 async fn plan_after_a_burst(reading: Option<Reading>, statement: &str) -> String {
     let db = Db::connect(&test_settings(Backend::Postgres).await.database_url)
@@ -37,6 +38,9 @@ async fn plan_after_a_burst(reading: Option<Reading>, statement: &str) -> String
     if statement.contains("$2") {
         query = query.bind(250i64);
     }
+    if statement.contains("$4") {
+        query = query.bind(100i64).bind(100i64);
+    }
     let lines: Vec<String> = query.fetch_all(&mut *tx).await.unwrap();
     tx.rollback().await.unwrap();
     db.pool().close().await;
@@ -54,6 +58,12 @@ async fn a_claim_walks_the_due_index_in_order_even_with_stale_statistics() {
     )
     .await;
     assert!(plan.contains("Index Scan using outbox_due"), "{plan}");
+    // It starts where the last claim stopped, not at the index's start.
+    assert!(
+        plan.lines()
+            .any(|l| l.contains("Index Cond") && l.contains("ROW(next_attempt_at, id) > ROW(")),
+        "{plan}"
+    );
     assert!(!plan.contains("Sort"), "{plan}");
     // The facts of each message are looked up by key, not read whole.
     assert!(!plan.contains("Seq Scan"), "{plan}");
