@@ -9,11 +9,12 @@
 //! each on loopback).
 
 use app::activation::outbox::{Deliver, Outcome, OutgoingEmail};
-use lettre::address::Envelope;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Body, Mailbox};
+use lettre::message::header::{
+    self, ContentTransferEncoding, ContentType, Header, HeaderValue, Headers,
+};
+use lettre::message::{Body, Mailbox, Mailboxes};
 use lettre::Address;
-use lettre::Message;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -31,6 +32,8 @@ pub struct SmtpMailer {
     host: String,
     port: u16,
     from: Mailbox,
+    /// The `From` header, encoded once.
+    from_header: HeaderValue,
     timeout: Duration,
     connections: usize,
     idle: Arc<Mutex<Vec<Connection>>>,
@@ -54,12 +57,13 @@ impl SmtpMailer {
         if host.is_empty() {
             return Err(format!("SMTP_URL {url:?} names no host"));
         }
-        let from = from
+        let from: Mailbox = from
             .parse()
             .map_err(|e| format!("MAIL_FROM {from:?} is not an address: {e}"))?;
         Ok(SmtpMailer {
             host: host.to_string(),
             port,
+            from_header: header::From::from(Mailboxes::from(from.clone())).display(),
             from,
             timeout: Duration::from_secs(20),
             connections: CONNECTIONS,
@@ -89,30 +93,38 @@ impl SmtpMailer {
     /// with the line that holds only `.`. With `eight_bit` (the server offers
     /// 8BITMIME) the body goes as written, unless a line of it is too long
     /// for that; the `bool` returned says whether it did, for the envelope.
+    ///
+    /// lettre encodes the headers and the body; they are written as its
+    /// `Message` writes them (headers, an empty line, the body), without its
+    /// builder, which parses the `From` header back to check it (the mailer's
+    /// address, checked once when it was configured).
     fn formatted(
         &self,
         email: &OutgoingEmail,
         to: &Address,
         eight_bit: bool,
     ) -> Result<(Vec<u8>, bool), String> {
-        // The envelope given, lettre need not read it back from the headers.
-        let envelope = Envelope::new(Some(self.from.email.clone()), vec![to.clone()])
-            .map_err(|e| format!("cannot format the message: {e}"))?;
         let body = eight_bit
             .then(|| eight_bit_body(&email.body))
             .flatten()
             .unwrap_or_else(|| Body::new(email.body.clone()));
         let sent_as_8bit = body.encoding() == ContentTransferEncoding::EightBit;
-        let message = Message::builder()
-            .envelope(envelope)
-            .from(self.from.clone())
-            .to(Mailbox::new(None, to.clone()))
-            .subject(email.subject.clone())
-            .message_id(Some(email.message_id.clone()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(|e| format!("cannot format the message: {e}"))?;
-        Ok((dot_stuffed(message.formatted()), sent_as_8bit))
+        let mut headers = Headers::new();
+        headers.insert_raw(self.from_header.clone());
+        headers.set(header::To::from(Mailboxes::from(Mailbox::new(
+            None,
+            to.clone(),
+        ))));
+        headers.set(header::Subject::from(email.subject.clone()));
+        headers.set(header::MessageId::from(email.message_id.clone()));
+        headers.set(ContentType::TEXT_PLAIN);
+        headers.set(body.encoding());
+        headers.set(header::Date::now());
+        let body = body.into_vec();
+        let mut message = Vec::with_capacity(body.len() + 512);
+        write!(message, "{headers}\r\n").map_err(|e| format!("cannot format the message: {e}"))?;
+        message.extend_from_slice(&body);
+        Ok((dot_stuffed(message), sent_as_8bit))
     }
 
     fn checkout(&self) -> Option<Connection> {
@@ -505,5 +517,47 @@ mod tests {
         assert!(eight_bit_body(&"x".repeat(999)).is_none());
         assert!(eight_bit_body("a\0b").is_none());
         assert!(eight_bit_body("a\rb").is_none());
+    }
+
+    #[test]
+    fn a_message_is_written_as_lettres_builder_writes_it() {
+        use lettre::message::header::ContentType;
+        use lettre::message::Mailbox;
+        let mailer =
+            super::SmtpMailer::from_url("smtp://127.0.0.1:25", "Portal <portal@example.com>")
+                .unwrap();
+        let email = app::activation::outbox::OutgoingEmail {
+            outbox_id: 1,
+            to: "osm@contoso.example".into(),
+            subject: "Sign in or register to start using your new subscription.".into(),
+            body: "Microsoft 365 E3 × 3\n.\nhttp://portal.example/activate/abc\n".into(),
+            message_id: "<1@portal.example>".into(),
+        };
+        let (to, ours, eight_bit) = mailer.wire(&email, false).unwrap();
+        assert_eq!(to, "osm@contoso.example");
+        assert!(!eight_bit);
+        let theirs = lettre::Message::builder()
+            .from("Portal <portal@example.com>".parse().unwrap())
+            .to(Mailbox::new(None, "osm@contoso.example".parse().unwrap()))
+            .subject(email.subject.clone())
+            .message_id(Some(email.message_id.clone()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body.clone())
+            .unwrap()
+            .formatted();
+        let without_date = |m: &[u8]| {
+            String::from_utf8(m.to_vec())
+                .unwrap()
+                .split("\r\n")
+                .filter(|l| !l.starts_with("Date: "))
+                .collect::<Vec<_>>()
+                .join("\r\n")
+        };
+        assert!(String::from_utf8_lossy(&ours).contains("\r\nDate: "));
+        assert_eq!(
+            without_date(&ours),
+            without_date(&dot_stuffed(theirs)),
+            "the same headers, in the same order, and the same body"
+        );
     }
 }

@@ -516,11 +516,11 @@ async fn compose(
 /// Each SMTP exchange waits on the network more than on this process.
 pub const CONCURRENT_DELIVERIES: usize = 16;
 
-/// Messages claimed at once. A quarter of [`UNMARKED_AT_MOST`], so a claim
-/// is handed out whole without waiting for marks, and its short transaction
-/// leaves SQLite's writer free for them between claims (claims of 250
-/// measured a tenth slower on SQLite: the claimer stopped in the middle of
-/// each for marks).
+/// Messages claimed at once; the claimer stays at most one batch ahead of the
+/// mail server. Half of [`UNMARKED_AT_MOST`], so a claim is handed out whole
+/// without waiting for marks, and its short transaction leaves the writer
+/// free for them between claims (claims of 250 measured a tenth slower on
+/// SQLite: the claimer stopped in the middle of each for marks).
 pub const CLAIM_BATCH: usize = 100;
 /// Messages a connection takes at once: fewer hand-offs between the claimer,
 /// the connections and the marker than one at a time.
@@ -532,12 +532,8 @@ pub const HANDFUL: usize = 10;
 pub const MARK_GROUP: usize = 100;
 /// Messages between their claim and their mark at most: the claimer waits for
 /// the marker beyond this, so however slow the database, a worker that dies
-/// leaves no more than this many accepted and not marked (sent again, with
-/// their Message-IDs). Four claims: on PostgreSQL a claim is marked once all
-/// its messages are back, in one commit, and with room for only two the
-/// connections ran out of messages while the oldest committed (four measured
-/// 4–10 % more emails a second).
-pub const UNMARKED_AT_MOST: usize = 4 * MARK_GROUP;
+/// leaves no more than this many accepted and not marked.
+pub const UNMARKED_AT_MOST: usize = 2 * MARK_GROUP;
 const MARK_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Sends every due message, at most `limit`, with the standard lease. Returns
