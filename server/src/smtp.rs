@@ -3,10 +3,11 @@
 //! and PIPELINING (RFC 2920) when the server offers it, so a message costs two
 //! round trips instead of four.
 //!
-//! lettre formats the messages; the transport is ours because lettre's
-//! neither pipelines nor sets TCP_NODELAY, and its body and final `.` leave in
-//! two writes that wait on the receiver's delayed acknowledgement (~40 ms
-//! each on loopback).
+//! lettre encodes the headers and bodies, which are put together here as its
+//! `Message` writes them (see `SmtpMailer::formatted`); the transport is ours
+//! because lettre's neither pipelines nor sets TCP_NODELAY, and its body and
+//! final `.` leave in two writes that wait on the receiver's delayed
+//! acknowledgement (~40 ms each on loopback).
 
 use app::activation::outbox::{Deliver, Outcome, OutgoingEmail};
 use lettre::message::header::{
