@@ -132,12 +132,12 @@ async fn decide_batch(
         return Ok(0);
     }
     claimed.extend_from_slice(&ids);
-    let facts = gather(&mut tx, db.backend(), &ids).await?;
+    let (facts, email) = gather(&mut tx, db.backend(), &ids).await?;
     let decisions = decision::decide(&facts, at).map_err(|u| {
         tracing::error!(order = u.order_id, "an order's stored dates cannot be read");
         AppError::Internal
     })?;
-    write(&mut tx, db.backend(), &decisions, at, key).await?;
+    write(&mut tx, db.backend(), &decisions, &email, at, key).await?;
     tx.commit().await?;
     Ok(ids.len())
 }
@@ -214,6 +214,27 @@ struct QueuedOrder {
     status: String,
     purchase_date: String,
     usage_start_date: String,
+    enrollment_number: String,
+    enrollment_name: String,
+}
+
+/// What a batch's activation emails will say of their orders and
+/// enrollments, written on each activation so that sending its email reads
+/// that one row.
+#[derive(Default)]
+struct EmailFacts {
+    /// What each order bought ([`super::templates::purchased`]), by order.
+    purchased: HashMap<i64, String>,
+    /// Number and name, by enrollment.
+    enrollments: HashMap<i64, (String, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderLine {
+    order_id: i64,
+    kind: String,
+    product: String,
+    quantity: i64,
 }
 
 /// Runs `sql` with each of its `IN` lists (written `{}`) holding `values`,
@@ -247,38 +268,52 @@ where
     Ok(q.fetch_all(&mut **tx).await?)
 }
 
-/// The facts of the claimed orders, in a handful of set-based queries.
-async fn gather(tx: &mut Tx, backend: Backend, queue_ids: &[i64]) -> Result<BatchFacts, AppError> {
+/// The facts of the claimed orders, in a handful of set-based queries, and
+/// what their emails would say.
+async fn gather(
+    tx: &mut Tx,
+    backend: Backend,
+    queue_ids: &[i64],
+) -> Result<(BatchFacts, EmailFacts), AppError> {
     let queued: Vec<QueuedOrder> = fetch_in(
         tx,
         backend,
-        "SELECT o.id AS order_id, o.enrollment_id, o.status, o.purchase_date, o.usage_start_date \
-         FROM activation_queue q JOIN orders o ON o.id = q.order_id WHERE q.id IN ({}) ORDER BY q.id",
+        "SELECT o.id AS order_id, o.enrollment_id, o.status, o.purchase_date, o.usage_start_date, \
+         e.enrollment_number, e.name AS enrollment_name \
+         FROM activation_queue q JOIN orders o ON o.id = q.order_id \
+         JOIN enrollments e ON e.id = o.enrollment_id WHERE q.id IN ({}) ORDER BY q.id",
         queue_ids,
     )
     .await?;
+    let mut email = EmailFacts::default();
     let order_ids: Vec<i64> = queued.iter().map(|o| o.order_id).collect();
     let mut enrollment_ids: Vec<i64> = queued.iter().map(|o| o.enrollment_id).collect();
     enrollment_ids.sort_unstable();
     enrollment_ids.dedup();
 
-    let kinds: Vec<(i64, String)> = fetch_in(
+    let lines: Vec<OrderLine> = fetch_in(
         tx,
         backend,
-        "SELECT l.order_id, p.kind FROM order_lines l JOIN products p ON p.id = l.product_id \
-         WHERE l.order_id IN ({})",
+        "SELECT l.order_id, p.kind, p.name AS product, l.quantity FROM order_lines l \
+         JOIN products p ON p.id = l.product_id WHERE l.order_id IN ({}) ORDER BY l.order_id, l.line_number",
         &order_ids,
     )
     .await?;
     // (has an online service, has Azure) by order.
     let mut kinds_of: HashMap<i64, (bool, bool)> = HashMap::new();
-    for (order, kind) in &kinds {
-        let entry = kinds_of.entry(*order).or_default();
-        match ProductKind::parse(kind) {
+    for line in &lines {
+        let entry = kinds_of.entry(line.order_id).or_default();
+        match ProductKind::parse(&line.kind) {
             Ok(ProductKind::OnlineService) => entry.0 = true,
             Ok(ProductKind::Azure) => entry.1 = true,
             _ => {}
         }
+    }
+    for order in lines.chunk_by(|a, b| a.order_id == b.order_id) {
+        let bought = order.iter().map(|l| (l.product.as_str(), l.quantity));
+        email
+            .purchased
+            .insert(order[0].order_id, super::templates::purchased(bought));
     }
     let mut facts = BatchFacts::default();
     for o in &queued {
@@ -294,6 +329,10 @@ async fn gather(tx: &mut Tx, backend: Backend, queue_ids: &[i64]) -> Result<Batc
         facts
             .enrollments
             .insert(o.enrollment_id, EnrollmentFacts::default());
+        email
+            .enrollments
+            .entry(o.enrollment_id)
+            .or_insert_with(|| (o.enrollment_number.clone(), o.enrollment_name.clone()));
     }
 
     let accounts: Vec<(i64, String)> = fetch_in(
@@ -366,7 +405,7 @@ async fn gather(tx: &mut Tx, backend: Backend, queue_ids: &[i64]) -> Result<Batc
             }
         }
     }
-    Ok(facts)
+    Ok((facts, email))
 }
 
 /// The ids the next `n` rows of `activations` will have, final before the
@@ -401,6 +440,7 @@ async fn write(
     tx: &mut Tx,
     backend: Backend,
     decisions: &[Decision],
+    email: &EmailFacts,
     at: i64,
     key: &LinkKey,
 ) -> Result<(), AppError> {
@@ -439,27 +479,41 @@ async fn write(
     for rows in activations.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO activations (id, enrollment_id, order_id, kind, recipient_email, token_hash, \
-             link_version, link_key_id, expires_at, created_at) VALUES {}",
-            backend.value_rows(rows.len(), 10)
+             link_version, link_key_id, expires_at, created_at, enrollment_number, enrollment_name, \
+             purchased) VALUES {}",
+            backend.value_rows(rows.len(), 13)
         );
         let mut q = sqlx::query(&sql);
         for ((d, expires_at, _), id) in rows {
-            let email = d
+            let recipient = d
                 .recipient
                 .as_ref()
                 .map(|r| r.0.clone())
+                .unwrap_or_default();
+            let (number, name) = email
+                .enrollments
+                .get(&d.enrollment_id)
+                .cloned()
+                .unwrap_or_default();
+            let purchased = email
+                .purchased
+                .get(&d.order_id)
+                .cloned()
                 .unwrap_or_default();
             q = q
                 .bind(*id)
                 .bind(d.enrollment_id)
                 .bind(d.order_id)
                 .bind(d.kind.code())
-                .bind(email)
+                .bind(recipient)
                 .bind(link::token_hash(&link::token(key, *id, 1)))
                 .bind(1i64)
                 .bind(key.id().to_string())
                 .bind(*expires_at)
-                .bind(at);
+                .bind(at)
+                .bind(number)
+                .bind(name)
+                .bind(purchased);
         }
         q.execute(&mut **tx).await?;
         let sql = format!(

@@ -19,7 +19,7 @@ use crate::db::{read_as, Backend, Db, MessagesHeld, Reading, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 use time::OffsetDateTime;
@@ -228,20 +228,18 @@ struct ClaimedRow {
     notice_path: Option<String>,
 }
 
-/// A row of a claim: a message, with the facts of its activation (if it is an
-/// activation email) and one line of its order (a row per line).
+/// A row of a claim: a message, with what its email says of its activation
+/// (if it is an activation email).
 #[derive(sqlx::FromRow)]
-struct ClaimedLine {
+struct ClaimedEmail {
     #[sqlx(flatten)]
     message: ClaimedRow,
     enrollment_number: Option<String>,
     enrollment_name: Option<String>,
+    purchased: Option<String>,
     link_version: Option<i64>,
     link_key_id: Option<String>,
     expires_at: Option<i64>,
-    line_number: Option<i64>,
-    product: Option<String>,
-    quantity: Option<i64>,
 }
 
 /// `sql` with its `IN` list (written `{}`) numbered from `$first`.
@@ -254,12 +252,13 @@ fn in_list(backend: Backend, sql: &str, first: usize, count: usize) -> String {
 
 /// The claim: the queued messages due at `$1`, at most `$2`, in the order
 /// they fell due, after the message that fell due at `$3` with id `$4` (where
-/// the round's last claim stopped), each with what its email says (the
-/// activation, its enrollment and its order's lines), in one statement that
-/// walks `outbox_due` from there. Starting after the last claim matters on
-/// PostgreSQL: the index keeps the entries of messages marked moments ago
-/// until no open transaction can see them (the claims being sent are such
-/// transactions), and a claim from the start would step over each of them.
+/// the round's last claim stopped), each with what its email says (kept on
+/// its activation: its link, enrollment and what was bought), in one
+/// statement that walks `outbox_due` from there and reads one activation per
+/// message. Starting after the last claim matters on PostgreSQL: the index
+/// keeps the entries of messages marked moments ago until no open
+/// transaction can see them (the claims being sent are such transactions),
+/// and a claim from the start would step over each of them.
 /// Each row's `attempts` counts the try about to be made. On
 /// PostgreSQL it also locks the messages (`FOR NO KEY UPDATE SKIP LOCKED`),
 /// so several instances claim different ones; on SQLite it runs in a write
@@ -272,16 +271,12 @@ pub fn claim_statement(backend: Backend) -> String {
     format!(
         "SELECT o.id, o.activation_id, o.invitation_id, o.password_reset_id, o.to_email, o.subject, \
          o.template, o.message_id, o.attempts + 1 AS attempts, o.next_attempt_at, o.notice_text, o.notice_path, \
-         e.enrollment_number, e.name AS enrollment_name, a.link_version, a.link_key_id, a.expires_at, \
-         l.line_number, p.name AS product, l.quantity \
+         a.enrollment_number, a.enrollment_name, a.purchased, a.link_version, a.link_key_id, a.expires_at \
          FROM (SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
          message_id, attempts, next_attempt_at, notice_text, notice_path FROM outbox \
          WHERE status = 'queued' AND next_attempt_at <= $1 AND (next_attempt_at, id) > ($3, $4) \
          ORDER BY next_attempt_at, id LIMIT $2{lock}) o \
-         LEFT JOIN activations a ON a.id = o.activation_id \
-         LEFT JOIN enrollments e ON e.id = a.enrollment_id \
-         LEFT JOIN order_lines l ON l.order_id = a.order_id \
-         LEFT JOIN products p ON p.id = l.product_id"
+         LEFT JOIN activations a ON a.id = o.activation_id"
     )
 }
 
@@ -316,14 +311,14 @@ async fn claim(db: &Db, now: i64, lease: i64, n: usize, after: Cursor) -> Result
         Backend::Postgres => db.begin().await?,
     };
     read_as(&mut tx, backend, Reading::IndexScansAndLookups).await?;
-    let lines: Vec<ClaimedLine> = sqlx::query_as(&claim_statement(backend))
+    let claimed: Vec<ClaimedEmail> = sqlx::query_as(&claim_statement(backend))
         .bind(now)
         .bind(n as i64)
         .bind(after.0)
         .bind(after.1)
         .fetch_all(&mut *tx)
         .await?;
-    let (rows, facts) = gather(lines);
+    let (rows, facts) = gather(claimed);
     if backend == Backend::Postgres {
         return Ok(Claim {
             rows,
@@ -355,50 +350,40 @@ async fn claim(db: &Db, now: i64, lease: i64, n: usize, after: Cursor) -> Result
 
 /// The claim's rows as messages, in the order claimed, and the facts of their
 /// emails.
-fn gather(lines: Vec<ClaimedLine>) -> (Vec<ClaimedRow>, BatchFacts) {
-    let mut rows: Vec<ClaimedRow> = Vec::new();
-    let mut seen = HashSet::new();
+fn gather(claimed: Vec<ClaimedEmail>) -> (Vec<ClaimedRow>, BatchFacts) {
+    let mut rows = Vec::with_capacity(claimed.len());
     let mut facts = BatchFacts {
         activations: HashMap::new(),
-        purchased: HashMap::new(),
     };
-    let mut bought: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for line in lines {
-        if let Some(activation) = line.message.activation_id {
-            if let (Some(number), Some(name), Some(version), Some(expires_at)) = (
-                &line.enrollment_number,
-                &line.enrollment_name,
-                line.link_version,
-                line.expires_at,
-            ) {
-                facts
-                    .activations
-                    .entry(activation)
-                    .or_insert_with(|| ActivationFacts {
-                        enrollment_number: number.clone(),
-                        enrollment_name: name.clone(),
-                        link_version: version,
-                        link_key_id: line.link_key_id.clone(),
-                        expires_at,
-                    });
-            }
-            if let (Some(n), Some(product), Some(quantity)) =
-                (line.line_number, &line.product, line.quantity)
-            {
-                bought
-                    .entry(activation)
-                    .or_default()
-                    .push((n, format!("{product} × {quantity}")));
-            }
+    for email in claimed {
+        if let (
+            Some(activation),
+            Some(enrollment_number),
+            Some(enrollment_name),
+            Some(purchased),
+            Some(link_version),
+            Some(expires_at),
+        ) = (
+            email.message.activation_id,
+            email.enrollment_number,
+            email.enrollment_name,
+            email.purchased,
+            email.link_version,
+            email.expires_at,
+        ) {
+            facts.activations.insert(
+                activation,
+                ActivationFacts {
+                    enrollment_number,
+                    enrollment_name,
+                    purchased,
+                    link_version,
+                    link_key_id: email.link_key_id,
+                    expires_at,
+                },
+            );
         }
-        if seen.insert(line.message.id) {
-            rows.push(line.message);
-        }
-    }
-    for (activation, mut lines) in bought {
-        lines.sort();
-        let lines: Vec<String> = lines.into_iter().map(|(_, text)| text).collect();
-        facts.purchased.insert(activation, lines.join(", "));
+        rows.push(email.message);
     }
     (rows, facts)
 }
@@ -421,6 +406,8 @@ async fn requeue_lapsed_leases(db: &Db, now: i64) -> Result<(), AppError> {
 struct ActivationFacts {
     enrollment_number: String,
     enrollment_name: String,
+    /// "Product × quantity, …".
+    purchased: String,
     link_version: i64,
     link_key_id: Option<String>,
     expires_at: i64,
@@ -438,8 +425,6 @@ pub fn link_url(public_url: &str, key: &LinkKey, activation_id: i64, version: i6
 /// The facts of every activation email of a claim.
 struct BatchFacts {
     activations: HashMap<i64, ActivationFacts>,
-    /// "Product × quantity, …" by activation.
-    purchased: HashMap<i64, String>,
 }
 
 async fn compose(
@@ -495,17 +480,12 @@ async fn compose(
     let expires_on = OffsetDateTime::from_unix_timestamp(a.expires_at)
         .map(|t| format_date(t.date()))
         .unwrap_or_default();
-    let purchased = facts
-        .purchased
-        .get(&activation_id)
-        .map(String::as_str)
-        .unwrap_or_default();
     Ok(email(body(
         template,
         &EmailFacts {
             enrollment_number: &a.enrollment_number,
             enrollment_name: &a.enrollment_name,
-            purchased,
+            purchased: &a.purchased,
             link: &link,
             expires_on: &expires_on,
         },

@@ -12,6 +12,17 @@ pub struct EmailFacts<'a> {
     pub expires_on: &'a str,
 }
 
+/// What an order bought, as its activation email says it: "product ×
+/// quantity" for each of its lines, in line order. Written on the activation
+/// when the order is decided.
+pub fn purchased<'a>(lines: impl IntoIterator<Item = (&'a str, i64)>) -> String {
+    lines
+        .into_iter()
+        .map(|(product, quantity)| format!("{product} × {quantity}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The plain-text body of an activation message.
 pub fn body(template: Template, facts: &EmailFacts<'_>) -> String {
     let intro = match template {
@@ -53,6 +64,15 @@ mod tests {
             "Sign in or register to start using your new subscription."
         );
         assert_eq!(Template::parse("ols"), Some(Template::Ols));
+    }
+
+    #[test]
+    fn an_orders_lines_read_in_line_order() {
+        assert_eq!(
+            purchased([("Microsoft 365 E3", 25), ("Azure", 1)]),
+            "Microsoft 365 E3 × 25, Azure × 1"
+        );
+        assert_eq!(purchased([]), "");
     }
 
     #[test]

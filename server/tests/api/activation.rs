@@ -122,6 +122,25 @@ async fn r1_the_first_online_order_sends_the_ols_email_to_the_osm(backend: Backe
 
 const OWN_NUMBER: &str = crate::fixture::OWN;
 
+/// R12: the email names the enrollment and every line of the order, in the
+/// order's line order (kept on the activation when the order is decided).
+async fn r12_the_email_names_the_enrollment_and_each_line_bought(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3", "EXO-P1"], 0, "two-lines").await;
+    assert_eq!(app.work().await, (1, 1));
+    let bodies = mailbox_bodies(&app).await;
+    assert!(
+        bodies[0].contains(&format!("Enrollment: {OWN_NUMBER} (Contoso main)")),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[0].contains("Purchased: Microsoft 365 E3 × 10, Exchange Online Plan 1 × 10\n"),
+        "{}",
+        bodies[0]
+    );
+}
+
 async fn r1_a_second_online_order_sends_no_second_email(backend: Backend) {
     let (app, f) = setup(backend).await;
     order(&app, &f.own, &["M365-E3"], 0, "first").await;
@@ -648,6 +667,7 @@ async fn the_demo_mailbox_is_searched_and_paged_within_its_reader_s_scope(backen
 }
 
 both_backends!(
+    r12_the_email_names_the_enrollment_and_each_line_bought,
     the_demo_mailbox_is_searched_and_paged_within_its_reader_s_scope,
     r1_the_first_online_order_sends_the_ols_email_to_the_osm,
     r1_a_second_online_order_sends_no_second_email,

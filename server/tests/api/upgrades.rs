@@ -2,25 +2,42 @@
 //! database with rows, migrated by this build, still has every row under its
 //! own id, and every row that names one still finds it.
 
+use crate::both_backends;
 use crate::helpers::{test_settings, Backend};
+use app::db::Db;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+fn migrations(backend: Backend) -> PathBuf {
+    let folder = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(folder)
+}
+
 fn sqlite_migrations() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite")
+    migrations(Backend::Sqlite)
 }
 
 /// The SQLite migrations before `version`, copied to a folder of their own.
 fn migrations_before(version: i64) -> PathBuf {
+    backend_migrations_before(Backend::Sqlite, version)
+}
+
+/// A backend's migrations before `version`, copied to a folder of their own.
+fn backend_migrations_before(backend: Backend, version: i64) -> PathBuf {
     let dir = std::env::temp_dir().join("vl-portal-tests").join(format!(
-        "migrations-before-{version}-{}",
+        "migrations-before-{version}-{backend:?}-{}",
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(sqlite_migrations()).unwrap() {
+    for entry in std::fs::read_dir(migrations(backend)).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let number: i64 = name.split('_').next().unwrap().parse().unwrap();
@@ -123,3 +140,71 @@ async fn the_outbox_made_again_keeps_its_messages_and_what_names_them() {
     );
     pool.close().await;
 }
+
+/// An activation made before activations kept what their email says
+/// (migration 15) is given it: its enrollment's number and name, and what its
+/// order bought, in line order, as the engine now writes them.
+async fn an_activation_made_before_keeps_what_its_email_says(backend: Backend) {
+    let url = test_settings(backend).await.database_url;
+    let db = Db::connect(&url).await.unwrap();
+    let before = backend_migrations_before(backend, 15);
+    Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(db.writer())
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&before).unwrap();
+    for statement in [
+        "INSERT INTO organisations (id, name, kind) VALUES (1, 'Contoso', 'customer'), (2, 'Fabrikam', 'partner')",
+        "INSERT INTO enrollments (id, enrollment_number, agreement_number, name, customer_id, partner_id, \
+         start_date, end_date, status) VALUES (1, '70000001', 'A-1', 'Contoso main', 1, 2, '2026-01-01', \
+         '2028-12-31', 'active')",
+        "INSERT INTO orders (id, order_number, kind, enrollment_id, customer_id, partner_id, purchase_date, \
+         usage_start_date, status, placed_at) VALUES (1, 'O-1', 'order', 1, 1, 2, '2026-11-01', '2026-11-01', \
+         'placed', 0), (2, 'O-2', 'order', 1, 1, 2, '2026-11-01', '2026-11-01', 'placed', 0)",
+        // The catalogue's own products; the second line's sorts first by name.
+        "INSERT INTO order_lines (order_id, line_number, product_id, quantity) VALUES \
+         (1, 2, (SELECT id FROM products WHERE code = 'EXO-P1'), 1), \
+         (1, 1, (SELECT id FROM products WHERE code = 'M365-E3'), 25)",
+        "INSERT INTO activations (id, enrollment_id, order_id, kind, recipient_email, token_hash, link_version, \
+         expires_at, created_at) VALUES (1, 1, 1, 'ols', 'osm@contoso.example', 'a', 1, 0, 0), \
+         (2, 1, 2, 'azure', 'ntc@contoso.example', 'b', 1, 0, 0)",
+    ] {
+        sqlx::query(statement).execute(db.writer()).await.unwrap();
+    }
+
+    db.migrate().await.unwrap();
+
+    let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, enrollment_number, enrollment_name, purchased FROM activations ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let facts = |id: i64, purchased: String| {
+        (
+            id,
+            "70000001".to_string(),
+            "Contoso main".to_string(),
+            purchased,
+        )
+    };
+    assert_eq!(
+        kept,
+        vec![
+            facts(
+                1,
+                app::activation::templates::purchased([
+                    ("Microsoft 365 E3", 25),
+                    ("Exchange Online Plan 1", 1)
+                ])
+            ),
+            // An order without lines bought nothing the email can name.
+            facts(2, String::new()),
+        ]
+    );
+    db.close().await;
+}
+
+both_backends!(an_activation_made_before_keeps_what_its_email_says);
