@@ -222,7 +222,7 @@ struct QueuedOrder {
 /// enrollments, written on each activation so that sending its email reads
 /// that one row.
 #[derive(Default)]
-struct EmailFacts {
+struct EmailContents {
     /// What each order bought ([`super::templates::purchased`]), by order.
     purchased: HashMap<i64, String>,
     /// Number and name, by enrollment.
@@ -274,7 +274,7 @@ async fn gather(
     tx: &mut Tx,
     backend: Backend,
     queue_ids: &[i64],
-) -> Result<(BatchFacts, EmailFacts), AppError> {
+) -> Result<(BatchFacts, EmailContents), AppError> {
     let queued: Vec<QueuedOrder> = fetch_in(
         tx,
         backend,
@@ -285,7 +285,7 @@ async fn gather(
         queue_ids,
     )
     .await?;
-    let mut email = EmailFacts::default();
+    let mut email = EmailContents::default();
     let order_ids: Vec<i64> = queued.iter().map(|o| o.order_id).collect();
     let mut enrollment_ids: Vec<i64> = queued.iter().map(|o| o.enrollment_id).collect();
     enrollment_ids.sort_unstable();
@@ -440,7 +440,7 @@ async fn write(
     tx: &mut Tx,
     backend: Backend,
     decisions: &[Decision],
-    email: &EmailFacts,
+    email: &EmailContents,
     at: i64,
     key: &LinkKey,
 ) -> Result<(), AppError> {

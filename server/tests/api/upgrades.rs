@@ -1,6 +1,6 @@
-//! A migration that makes a table again keeps what the table held: a
-//! database with rows, migrated by this build, still has every row under its
-//! own id, and every row that names one still finds it.
+//! A migration keeps what the database held: a table made again still has
+//! every row under its own id, and every row that names one still finds it;
+//! a column added to a table is filled for the rows already there.
 
 use crate::both_backends;
 use crate::helpers::{test_settings, Backend};
@@ -21,17 +21,8 @@ fn migrations(backend: Backend) -> PathBuf {
         .join(folder)
 }
 
-fn sqlite_migrations() -> PathBuf {
-    migrations(Backend::Sqlite)
-}
-
-/// The SQLite migrations before `version`, copied to a folder of their own.
-fn migrations_before(version: i64) -> PathBuf {
-    backend_migrations_before(Backend::Sqlite, version)
-}
-
 /// A backend's migrations before `version`, copied to a folder of their own.
-fn backend_migrations_before(backend: Backend, version: i64) -> PathBuf {
+fn migrations_before(backend: Backend, version: i64) -> PathBuf {
     let dir = std::env::temp_dir().join("vl-portal-tests").join(format!(
         "migrations-before-{version}-{backend:?}-{}",
         std::process::id()
@@ -58,7 +49,7 @@ async fn the_outbox_made_again_keeps_its_messages_and_what_names_them() {
         .create_if_missing(true)
         .foreign_keys(true);
     let pool = SqlitePool::connect_with(options).await.unwrap();
-    let before = migrations_before(14);
+    let before = migrations_before(Backend::Sqlite, 14);
     Migrator::new(before.as_path())
         .await
         .unwrap()
@@ -94,7 +85,7 @@ async fn the_outbox_made_again_keeps_its_messages_and_what_names_them() {
     .await
     .unwrap();
 
-    Migrator::new(sqlite_migrations().as_path())
+    Migrator::new(migrations(Backend::Sqlite).as_path())
         .await
         .unwrap()
         .run(&pool)
@@ -147,7 +138,7 @@ async fn the_outbox_made_again_keeps_its_messages_and_what_names_them() {
 async fn an_activation_made_before_keeps_what_its_email_says(backend: Backend) {
     let url = test_settings(backend).await.database_url;
     let db = Db::connect(&url).await.unwrap();
-    let before = backend_migrations_before(backend, 15);
+    let before = migrations_before(backend, 15);
     Migrator::new(before.as_path())
         .await
         .unwrap()
