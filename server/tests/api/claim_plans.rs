@@ -9,8 +9,8 @@ use app::activation::outbox::{claim_statement, REQUEUE_LAPSED_LEASES};
 use app::db::{read_as, Db, Reading};
 
 /// The plan of `statement` (whose binds are now, then the limit, then where
-/// the last claim stopped) on an
-/// outbox of 20,000 due messages whose statistics were taken empty.
+/// the last claim stopped) on an outbox of 20,000 due messages whose
+/// statistics were taken empty.
 async fn plan_after_a_burst(reading: Option<Reading>, statement: &str) -> String {
     let db = Db::connect(&test_settings(Backend::Postgres).await.database_url)
         .await
