@@ -514,6 +514,67 @@ async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(bac
     );
 }
 
+/// A round stopped while it sends (its task dropped, as when the portal's
+/// runtime shuts down) lets go of the message it held: on PostgreSQL as soon
+/// as its connection closes, on SQLite once the lease runs out. The next
+/// round sends it, with its Message-ID, and then it is sent for good.
+async fn a_round_stopped_half_way_lets_go_of_the_message_it_held(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "stopped").await;
+    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
+        .await
+        .unwrap();
+    let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let holding = Arc::new(Holding {
+        arrived: Default::default(),
+        go: tokio::sync::Semaphore::new(0),
+    });
+    let sending = {
+        let (db, keys, holding, at) = (
+            app.db.clone(),
+            app.state.link_keys.clone(),
+            holding.clone(),
+            app.clock.now(),
+        );
+        tokio::spawn(async move {
+            send_due(&db, holding.as_ref(), &keys, "http://portal.test", at, 10).await
+        })
+    };
+    for _ in 0..200 {
+        if holding.arrived.load(std::sync::atomic::Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(holding.arrived.load(std::sync::atomic::Ordering::SeqCst), 1);
+    sending.abort();
+    assert!(sending.await.unwrap_err().is_cancelled());
+    if backend == Backend::Sqlite {
+        app.clock.advance(Duration::from_secs(121));
+    }
+    let recorder = Recorder::default();
+    let mut sent = 0;
+    // PostgreSQL ends the closed connection's session a moment later.
+    for _ in 0..100 {
+        sent = send_now(&app, &recorder).await;
+        if sent > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent, 1, "the next round sends it");
+    let delivered = recorder.0.lock().unwrap().clone();
+    assert_eq!(delivered[0].message_id, message_id);
+    assert_eq!(send_now(&app, &recorder).await, 0, "sent once, then done");
+    let backlog = app::activation::outbox::backlog(&app.db, app.state.now_unix())
+        .await
+        .unwrap();
+    assert_eq!((backlog.due, backlog.sending), (0, 0), "{backlog:?}");
+}
+
 async fn two_workers_send_each_message_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app).await;
@@ -683,5 +744,6 @@ both_backends!(
     a_worker_that_died_after_claiming_resends_with_the_same_message_id,
     two_workers_send_each_message_once,
     a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it,
+    a_round_stopped_half_way_lets_go_of_the_message_it_held,
     a_refused_message_is_retried_with_backoff_then_marked_failed,
 );
