@@ -451,21 +451,14 @@ impl Deliver for Holding {
     }
 }
 
-/// While a worker sends a message, operators see it as being sent, not due,
-/// and no other worker takes it (on PostgreSQL it is held by a lock, not
-/// marked); once sent it is neither.
-async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(backend: Backend) {
-    let (app, f) = setup(backend).await;
-    order(&app, &f.own, &["M365-E3"], 0, "held").await;
-    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
-        .await
-        .unwrap();
-    let now = app.state.now_unix();
-    let backlog = app::activation::outbox::backlog(&app.db, now)
-        .await
-        .unwrap();
-    assert_eq!((backlog.due, backlog.sending), (1, 0), "{backlog:?}");
-
+/// Starts an outbox round in a task of its own, whose mailer holds the one
+/// due message until the test lets it go; returns once the message is there.
+async fn start_a_round_that_holds_its_message(
+    app: &TestApp,
+) -> (
+    Arc<Holding>,
+    tokio::task::JoinHandle<Result<usize, app::AppError>>,
+) {
     let holding = Arc::new(Holding {
         arrived: Default::default(),
         go: tokio::sync::Semaphore::new(0),
@@ -488,6 +481,25 @@ async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(bac
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(holding.arrived.load(std::sync::atomic::Ordering::SeqCst), 1);
+    (holding, sending)
+}
+
+/// While a worker sends a message, operators see it as being sent, not due,
+/// and no other worker takes it (on PostgreSQL it is held by a lock, not
+/// marked); once sent it is neither.
+async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "held").await;
+    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
+        .await
+        .unwrap();
+    let now = app.state.now_unix();
+    let backlog = app::activation::outbox::backlog(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!((backlog.due, backlog.sending), (1, 0), "{backlog:?}");
+
+    let (holding, sending) = start_a_round_that_holds_its_message(&app).await;
     let backlog = app::activation::outbox::backlog(&app.db, now)
         .await
         .unwrap();
@@ -528,28 +540,7 @@ async fn a_round_stopped_half_way_lets_go_of_the_message_it_held(backend: Backen
         .fetch_one(app.db.pool())
         .await
         .unwrap();
-    let holding = Arc::new(Holding {
-        arrived: Default::default(),
-        go: tokio::sync::Semaphore::new(0),
-    });
-    let sending = {
-        let (db, keys, holding, at) = (
-            app.db.clone(),
-            app.state.link_keys.clone(),
-            holding.clone(),
-            app.clock.now(),
-        );
-        tokio::spawn(async move {
-            send_due(&db, holding.as_ref(), &keys, "http://portal.test", at, 10).await
-        })
-    };
-    for _ in 0..200 {
-        if holding.arrived.load(std::sync::atomic::Ordering::SeqCst) == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(holding.arrived.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let (_held, sending) = start_a_round_that_holds_its_message(&app).await;
     sending.abort();
     assert!(sending.await.unwrap_err().is_cancelled());
     if backend == Backend::Sqlite {
