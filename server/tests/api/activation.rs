@@ -404,16 +404,23 @@ impl Deliver for Refusing {
     }
 }
 
-async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(backend: Backend) {
+/// An app with one online order decided, so one activation email is queued;
+/// returns its Message-ID as well.
+async fn one_email_queued(backend: Backend, key: &str) -> (TestApp, String) {
     let (app, f) = setup(backend).await;
-    order(&app, &f.own, &["M365-E3"], 0, "crash").await;
+    order(&app, &f.own, &["M365-E3"], 0, key).await;
     app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
         .await
         .unwrap();
-    let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
+    let message_id = sqlx::query_scalar("SELECT message_id FROM outbox")
         .fetch_one(app.db.pool())
         .await
         .unwrap();
+    (app, message_id)
+}
+
+async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(backend: Backend) {
+    let (app, message_id) = one_email_queued(backend, "crash").await;
     // The crash: claimed (and perhaps sent) but never marked.
     sqlx::query("UPDATE outbox SET status = 'sending', attempts = 1, claimed_until = $1")
         .bind(app.state.now_unix() + app::activation::outbox::LEASE_SECONDS)
@@ -488,11 +495,7 @@ async fn start_a_round_that_holds_its_message(
 /// and no other worker takes it (on PostgreSQL it is held by a lock, not
 /// marked); once sent it is neither.
 async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(backend: Backend) {
-    let (app, f) = setup(backend).await;
-    order(&app, &f.own, &["M365-E3"], 0, "held").await;
-    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
-        .await
-        .unwrap();
+    let (app, _) = one_email_queued(backend, "held").await;
     let now = app.state.now_unix();
     let backlog = app::activation::outbox::backlog(&app.db, now)
         .await
@@ -531,15 +534,7 @@ async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(bac
 /// as its connection closes, on SQLite once the lease runs out. The next
 /// round sends it, with its Message-ID, and then it is sent for good.
 async fn a_round_stopped_half_way_lets_go_of_the_message_it_held(backend: Backend) {
-    let (app, f) = setup(backend).await;
-    order(&app, &f.own, &["M365-E3"], 0, "stopped").await;
-    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
-        .await
-        .unwrap();
-    let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (app, message_id) = one_email_queued(backend, "stopped").await;
     let (_held, sending) = start_a_round_that_holds_its_message(&app).await;
     sending.abort();
     assert!(sending.await.unwrap_err().is_cancelled());
@@ -643,11 +638,7 @@ async fn two_workers_send_each_message_once(backend: Backend) {
 }
 
 async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: Backend) {
-    let (app, f) = setup(backend).await;
-    order(&app, &f.own, &["M365-E3"], 0, "refused").await;
-    app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
-        .await
-        .unwrap();
+    let (app, _) = one_email_queued(backend, "refused").await;
     for attempt in 1..=app::activation::outbox::MAX_ATTEMPTS {
         send_now(&app, &Refusing).await;
         let (status, attempts): (String, i64) =
