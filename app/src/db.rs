@@ -274,6 +274,14 @@ impl Backend {
     }
 }
 
+/// `sql` with its `IN` list (written `{}`) numbered from `$first`.
+/// A value bound before the list is written `{1}`: SQLite's anonymous `?` and
+/// numbered `$1` do not mix.
+pub fn in_list(backend: Backend, sql: &str, first: usize, count: usize) -> String {
+    sql.replace("{1}", &backend.placeholders(1, 1))
+        .replace("{}", &backend.placeholders(first, count))
+}
+
 fn create_parent_dir(url: &str) -> Result<(), String> {
     let path = url
         .trim_start_matches("sqlite://")

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["state"],
     &["ui"],
     &["lists"],
+    &["activation::queue"],
     &["audit::trail"],
     &["auth"],
     &["access"],

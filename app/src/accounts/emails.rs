@@ -119,7 +119,7 @@ mod server {
             AccountEmail::Invitation(id) => (Some(id), None, Template::Invitation),
             AccountEmail::PasswordReset(id) => (None, Some(id), Template::PasswordReset),
         };
-        Ok(sqlx::query_scalar::<_, i64>(
+        let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO outbox (invitation_id, password_reset_id, to_email, subject, template, message_id, not_before, \
              status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $7, $7) \
              RETURNING id",
@@ -132,7 +132,8 @@ mod server {
         .bind(crate::keys::message_id())
         .bind(at)
         .fetch_one(&mut **tx)
-        .await?)
+        .await?;
+        crate::activation::queue::add_one(tx, id, at).await
     }
 }
 

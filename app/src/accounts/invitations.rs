@@ -10,9 +10,10 @@ use crate::access::invitations::InvitationScope;
 use crate::access::Task;
 use crate::accounts::emails::enqueue_account_email;
 use crate::accounts::emails::AccountEmail;
+use crate::activation::queue;
 use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
-use crate::db::Tx;
+use crate::db::{Backend, Tx};
 use crate::domain::{
     format_time, EmailAddress, InvitationStatus, OrganisationId, PersonName, Role, UserId,
 };
@@ -351,13 +352,18 @@ async fn managed(
 }
 
 /// Cancels the messages of an invitation not sent yet: an old link is never mailed.
-async fn cancel_unsent(tx: &mut Tx, invitation_id: i64) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE outbox SET status = 'failed', last_error = 'replaced or withdrawn before it was sent' \
-         WHERE invitation_id = $1 AND status = 'queued'",
+async fn cancel_unsent(tx: &mut Tx, backend: Backend, invitation_id: i64) -> Result<(), AppError> {
+    let queued: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE invitation_id = $1 AND status = 'queued'")
+            .bind(invitation_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    queue::withdraw(
+        tx,
+        backend,
+        &queued,
+        "replaced or withdrawn before it was sent",
     )
-    .bind(invitation_id)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -384,7 +390,7 @@ pub async fn resend(state: &AppState, user: &CurrentUser, id: &str) -> Result<()
             "This invitation is no longer pending.".into(),
         ));
     }
-    cancel_unsent(&mut tx, row.id).await?;
+    cancel_unsent(&mut tx, state.db.backend(), row.id).await?;
     enqueue_account_email(&mut tx, AccountEmail::Invitation(row.id), &row.email, now).await?;
     audit(
         &mut tx,
@@ -418,7 +424,7 @@ pub async fn withdraw(state: &AppState, user: &CurrentUser, id: &str) -> Result<
     if changed.rows_affected() == 0 {
         return Ok(());
     }
-    cancel_unsent(&mut tx, row.id).await?;
+    cancel_unsent(&mut tx, state.db.backend(), row.id).await?;
     audit(
         &mut tx,
         row.organisation_id,

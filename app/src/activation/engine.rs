@@ -518,10 +518,11 @@ async fn write(
         q.execute(&mut **tx).await?;
         let sql = format!(
             "INSERT INTO outbox (activation_id, enrollment_id, to_email, subject, template, message_id, \
-             not_before, status, attempts, next_attempt_at, created_at) VALUES {}",
+             not_before, status, attempts, next_attempt_at, created_at) VALUES {} \
+             RETURNING id, next_attempt_at",
             backend.value_rows(rows.len(), 11)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
         for ((d, _, not_before), id) in rows {
             let email = d
                 .recipient
@@ -541,7 +542,8 @@ async fn write(
                 .bind(*not_before)
                 .bind(at);
         }
-        q.execute(&mut **tx).await?;
+        let written = q.fetch_all(&mut **tx).await?;
+        super::queue::add(tx, backend, &written).await?;
     }
 
     for rows in decisions.chunks(ROWS_PER_STATEMENT) {

@@ -14,6 +14,8 @@ pub mod engine;
 pub mod outbox;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod queue;
+#[cfg(feature = "ssr")]
 pub mod reasons;
 #[cfg(feature = "ssr")]
 pub mod redeem;

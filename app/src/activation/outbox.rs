@@ -4,18 +4,26 @@
 //! claimed again (on SQLite after its lease, on PostgreSQL at once); the
 //! resend carries the same Message-ID.
 //!
+//! The messages still to be sent are in a queue of their own
+//! (`outbox_queue`: id, when due, a lease), written with each message and
+//! deleted once it is sent or given up; the outbox row keeps what the message
+//! is and what became of it, in columns no index reads. A claim walks the
+//! queue, and every change to what is queued goes through the queue's row
+//! first, so a message held by a worker is never changed under it.
+//!
 //! How a claim keeps other workers off its messages differs by backend. On
-//! SQLite it writes a lease into each row (`status = 'sending'`,
-//! `claimed_until`), and the mark writes the row again. On PostgreSQL it takes
-//! the rows' locks (`FOR NO KEY UPDATE SKIP LOCKED`) in a transaction held open
-//! while they are sent, and the mark writes each row once and commits: one new
-//! version of the row per message instead of two, and a worker that dies
-//! releases its messages as its connections close. The lock leaves the rows'
-//! keys free, so what refers to a message (the demo mailbox's copy, a failed
-//! try) can be written while it is held.
+//! SQLite it writes a lease into each queue row (`claimed_until`) and marks
+//! the outbox row `sending`, and the mark writes the outbox row again. On
+//! PostgreSQL it locks the queue rows (`FOR UPDATE SKIP LOCKED`) in a
+//! transaction held open while they are sent, and the mark deletes them,
+//! writes each outbox row once (in place, on its page) and commits; a worker
+//! that dies releases its messages as its connections close. What refers to a
+//! message (the demo mailbox's copy, a failed try) names the outbox row, so
+//! it can be written while the message is held.
 
+use super::queue;
 use super::templates::{body, EmailFacts, Template};
-use crate::db::{read_as, Backend, Db, MessagesHeld, Reading, Tx};
+use crate::db::{in_list, read_as, Backend, Db, MessagesHeld, Reading, Tx};
 use crate::domain::format_date;
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
@@ -49,21 +57,20 @@ pub struct Backlog {
     pub oldest_due_seconds: i64,
 }
 
-/// The outbox's backlog at `now`: read through the outbox's own indexes,
-/// which hold only messages still to be sent.
+/// The outbox's backlog at `now`: read from its queue, which holds only
+/// messages still to be sent.
 pub async fn backlog(db: &Db, now: i64) -> Result<Backlog, AppError> {
     let (due, oldest): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox \
-         WHERE status = 'queued' AND next_attempt_at <= $1",
+        "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox_queue \
+         WHERE claimed_until IS NULL AND next_attempt_at <= $1",
     )
     .bind(now)
     .fetch_one(db.pool())
     .await?;
-    let sending: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox WHERE status = 'sending' AND claimed_until IS NOT NULL",
-    )
-    .fetch_one(db.pool())
-    .await?;
+    let sending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox_queue WHERE claimed_until IS NOT NULL")
+            .fetch_one(db.pool())
+            .await?;
     // On PostgreSQL a message being sent is still queued, under a lock.
     let held = db.messages_held();
     Ok(Backlog {
@@ -73,7 +80,7 @@ pub async fn backlog(db: &Db, now: i64) -> Result<Backlog, AppError> {
     })
 }
 
-/// Writes a message to the outbox; it is due at `not_before`.
+/// Writes a message to the outbox and queues it; it is due at `not_before`.
 pub async fn enqueue(
     tx: &mut Tx,
     activation_id: i64,
@@ -83,7 +90,7 @@ pub async fn enqueue(
     not_before: i64,
     at: i64,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO outbox (activation_id, enrollment_id, to_email, subject, template, message_id, not_before, \
          status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $7, $8) \
          RETURNING id",
@@ -97,7 +104,8 @@ pub async fn enqueue(
     .bind(not_before)
     .bind(at)
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    queue::add_one(tx, id, not_before).await
 }
 
 /// A notice: a message whose text is written when it is queued (it holds no
@@ -119,7 +127,7 @@ pub struct Notice<'a> {
 /// tried again.
 pub async fn enqueue_notice(tx: &mut Tx, notice: Notice<'_>, at: i64) -> Result<i64, AppError> {
     debug_assert!(notice.template.is_notice());
-    Ok(sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO outbox (enrollment_id, to_email, subject, template, message_id, not_before, \
          status, attempts, next_attempt_at, created_at, notice_text, notice_path) \
          VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $6, $6, $7, $8) RETURNING id",
@@ -133,7 +141,8 @@ pub async fn enqueue_notice(tx: &mut Tx, notice: Notice<'_>, at: i64) -> Result<
     .bind(notice.text)
     .bind(notice.path)
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    queue::add_one(tx, id, at).await
 }
 
 /// A message ready to hand to a mail server.
@@ -242,50 +251,42 @@ struct ClaimedEmail {
     expires_at: Option<i64>,
 }
 
-/// `sql` with its `IN` list (written `{}`) numbered from `$first`.
-/// A value bound before the list is written `{1}`: SQLite's anonymous `?` and
-/// numbered `$1` do not mix.
-fn in_list(backend: Backend, sql: &str, first: usize, count: usize) -> String {
-    sql.replace("{1}", &backend.placeholders(1, 1))
-        .replace("{}", &backend.placeholders(first, count))
-}
-
 /// The claim: the queued messages due at `$1`, at most `$2`, in the order
 /// they fell due, after the message that fell due at `$3` with id `$4` (where
 /// the round's last claim stopped), each with what its email says (kept on
 /// its activation: its link, enrollment and what was bought), in one
-/// statement that walks `outbox_due` from there and reads one activation per
-/// message. Starting after the last claim matters on PostgreSQL: the index
-/// keeps the entries of messages marked moments ago until no open
-/// transaction can see them (the claims being sent are such transactions),
-/// and a claim from the start would step over each of them.
-/// Each row's `attempts` counts the try about to be made. On
-/// PostgreSQL it also locks the messages (`FOR NO KEY UPDATE SKIP LOCKED`),
-/// so several instances claim different ones; on SQLite it runs in a write
-/// transaction that then leases them.
+/// statement that walks `outbox_due` from there and reads one outbox row and
+/// one activation per message. Starting after the last claim matters on
+/// PostgreSQL: the index keeps the entries of messages sent moments ago until
+/// no open transaction can see them (the claims being sent are such
+/// transactions), and a claim from the start would step over each of them.
+/// Each row's `attempts` counts the try about to be made. On PostgreSQL it
+/// also locks the queue rows (`FOR UPDATE SKIP LOCKED`), so several instances
+/// claim different ones; on SQLite it runs in a write transaction that then
+/// leases them. A message the outbox does not show as queued is never sent.
 pub fn claim_statement(backend: Backend) -> String {
     let lock = match backend {
-        Backend::Postgres => " FOR NO KEY UPDATE SKIP LOCKED",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     format!(
         "SELECT o.id, o.activation_id, o.invitation_id, o.password_reset_id, o.to_email, o.subject, \
-         o.template, o.message_id, o.attempts + 1 AS attempts, o.next_attempt_at, o.notice_text, o.notice_path, \
+         o.template, o.message_id, o.attempts + 1 AS attempts, q.next_attempt_at, o.notice_text, o.notice_path, \
          a.enrollment_number, a.enrollment_name, a.purchased, a.link_version, a.link_key_id, a.expires_at \
-         FROM (SELECT id, activation_id, invitation_id, password_reset_id, to_email, subject, template, \
-         message_id, attempts, next_attempt_at, notice_text, notice_path FROM outbox \
-         WHERE status = 'queued' AND next_attempt_at <= $1 AND (next_attempt_at, id) > ($3, $4) \
-         ORDER BY next_attempt_at, id LIMIT $2{lock}) o \
+         FROM (SELECT id, next_attempt_at FROM outbox_queue \
+         WHERE claimed_until IS NULL AND next_attempt_at <= $1 AND (next_attempt_at, id) > ($3, $4) \
+         ORDER BY next_attempt_at, id LIMIT $2{lock}) q \
+         JOIN outbox o ON o.id = q.id AND o.status = 'queued' \
          LEFT JOIN activations a ON a.id = o.activation_id"
     )
 }
 
 /// The statement that puts back in the queue the messages whose worker died
-/// while it held their lease (`$1` is now); their try is counted. It walks
-/// `outbox_leases`.
+/// while it held their lease (`$1` is now), returning their ids; it walks
+/// `outbox_leases`. Their outbox rows are then shown as queued again, their
+/// try counted.
 pub const REQUEUE_LAPSED_LEASES: &str =
-    "UPDATE outbox SET status = 'queued', claimed_until = NULL \
-     WHERE status = 'sending' AND claimed_until < $1";
+    "UPDATE outbox_queue SET claimed_until = NULL WHERE claimed_until < $1 RETURNING id";
 
 /// Claimed messages and, on PostgreSQL, the transaction that holds their
 /// locks until they are marked.
@@ -327,18 +328,18 @@ async fn claim(db: &Db, now: i64, lease: i64, n: usize, after: Cursor) -> Result
         });
     }
     for ids in rows.chunks(500) {
-        let sql = in_list(
-            backend,
+        for lease_statement in [
+            "UPDATE outbox_queue SET claimed_until = {1} WHERE id IN ({})",
             "UPDATE outbox SET status = 'sending', claimed_until = {1}, attempts = attempts + 1 \
              WHERE id IN ({})",
-            2,
-            ids.len(),
-        );
-        let mut q = sqlx::query(&sql).bind(now + lease);
-        for row in ids {
-            q = q.bind(row.id);
+        ] {
+            let sql = in_list(backend, lease_statement, 2, ids.len());
+            let mut q = sqlx::query(&sql).bind(now + lease);
+            for row in ids {
+                q = q.bind(row.id);
+            }
+            q.execute(&mut *tx).await?;
         }
-        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(Claim {
@@ -392,12 +393,30 @@ fn gather(claimed: Vec<ClaimedEmail>) -> (Vec<ClaimedRow>, BatchFacts) {
 /// PostgreSQL, by an earlier version of the portal, before claims took
 /// locks); their try is counted.
 async fn requeue_lapsed_leases(db: &Db, now: i64) -> Result<(), AppError> {
+    let backend = db.backend();
     let mut tx = db.begin().await?;
-    read_as(&mut tx, db.backend(), Reading::IndexScans).await?;
-    sqlx::query(REQUEUE_LAPSED_LEASES)
+    // The queue's statistics may count no lease where a dead worker left a
+    // hundred: the leases' index, then each message by its key, whatever
+    // they say.
+    read_as(&mut tx, backend, Reading::IndexScansAndLookups).await?;
+    let lapsed: Vec<i64> = sqlx::query_scalar(REQUEUE_LAPSED_LEASES)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+    for ids in lapsed.chunks(500) {
+        let sql = in_list(
+            backend,
+            "UPDATE outbox SET status = 'queued', claimed_until = NULL \
+             WHERE status = 'sending' AND id IN ({})",
+            1,
+            ids.len(),
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -771,9 +790,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// How a claim held its messages, which is how the mark finds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Hold {
-    /// `status = 'sending'` with a lease; the claim counted the try.
+    /// `status = 'sending'` with a lease on its queue row; the claim counted
+    /// the try.
     Lease,
-    /// Queued, under this transaction's lock; the mark counts the try.
+    /// Queued, its queue row under this transaction's lock; the mark counts
+    /// the try.
     Lock,
 }
 
@@ -787,9 +808,10 @@ fn failure_kind(error: &str) -> &'static str {
     }
 }
 
-/// Marks sent messages sent, schedules the next try of the others (or marks
-/// them failed after the last), and records each failed try, in `tx` (whose
-/// reads already walk the indexes).
+/// Marks sent messages sent and takes them out of the queue, schedules the
+/// next try of the others (or marks them failed after the last, out of the
+/// queue), and records each failed try, in `tx` (whose reads already walk the
+/// indexes).
 /// Returns how many were sent.
 async fn write_outcomes(
     tx: &mut Tx,
@@ -826,6 +848,17 @@ async fn write_outcomes(
             q = q.bind(*id);
         }
         q.execute(&mut **tx).await?;
+        let sql = in_list(
+            backend,
+            "DELETE FROM outbox_queue WHERE id IN ({})",
+            1,
+            ids.len(),
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
     }
     for (id, attempts, error) in &failed {
         let (status, next) = if *attempts >= MAX_ATTEMPTS {
@@ -844,6 +877,15 @@ async fn write_outcomes(
         .bind(*id)
         .execute(&mut **tx)
         .await?;
+        let requeue = if status == "queued" {
+            sqlx::query(
+                "UPDATE outbox_queue SET next_attempt_at = $1, claimed_until = NULL WHERE id = $2",
+            )
+            .bind(next)
+        } else {
+            sqlx::query("DELETE FROM outbox_queue WHERE id = $1")
+        };
+        requeue.bind(*id).execute(&mut **tx).await?;
     }
     for tries in failed.chunks(200) {
         let sql = format!(

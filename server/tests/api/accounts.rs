@@ -11,7 +11,7 @@ use app::AppError;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 
-const ADMIN: &str = "admin@contoso.example";
+pub(crate) const ADMIN: &str = "admin@contoso.example";
 const SUPPORT: &str = "support@ops.example";
 const NEW_PASSWORD: &str = "plum orchard by the river";
 
@@ -28,7 +28,12 @@ pub(crate) async fn newest_link(app: &TestApp, path: &str) -> String {
     line.rsplit('/').next().unwrap().trim().to_string()
 }
 
-async fn invite(app: &TestApp, cookie: &str, email: &str, role: &str) -> reqwest::Response {
+pub(crate) async fn invite(
+    app: &TestApp,
+    cookie: &str,
+    email: &str,
+    role: &str,
+) -> reqwest::Response {
     app.call_with(
         "/api/invite-person",
         &[
@@ -50,7 +55,7 @@ async fn accept(app: &TestApp, token: &str, password: &str) -> reqwest::Response
     .await
 }
 
-async fn pending(app: &TestApp, cookie: &str) -> Vec<PendingInvitation> {
+pub(crate) async fn pending(app: &TestApp, cookie: &str) -> Vec<PendingInvitation> {
     app.call_with("/api/invitations", &[("per", "100")], cookie)
         .await
         .json::<app::lists::Page<PendingInvitation>>()

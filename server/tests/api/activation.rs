@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Sends what is due now, at most ten messages, as the outbox worker would.
-async fn send_now(app: &TestApp, mailer: &impl Deliver) -> usize {
+pub(crate) async fn send_now(app: &TestApp, mailer: &impl Deliver) -> usize {
     send_due(
         &app.db,
         mailer,
@@ -386,7 +386,7 @@ async fn r9_the_link_expires_six_months_after_the_purchase_date(backend: Backend
 
 /// A mailer that records what it was given.
 #[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<OutgoingEmail>>>);
+pub(crate) struct Recorder(pub(crate) Arc<Mutex<Vec<OutgoingEmail>>>);
 
 impl Deliver for Recorder {
     async fn deliver(&self, email: &OutgoingEmail) -> Result<(), String> {
@@ -396,7 +396,7 @@ impl Deliver for Recorder {
 }
 
 /// A mailer that always fails.
-struct Refusing;
+pub(crate) struct Refusing;
 
 impl Deliver for Refusing {
     async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
@@ -406,7 +406,7 @@ impl Deliver for Refusing {
 
 /// An app with one online order decided, so one activation email is queued;
 /// returns its Message-ID as well.
-async fn one_email_queued(backend: Backend, key: &str) -> (TestApp, String) {
+pub(crate) async fn one_email_queued(backend: Backend, key: &str) -> (TestApp, String) {
     let (app, f) = setup(backend).await;
     order(&app, &f.own, &["M365-E3"], 0, key).await;
     app::activation::engine::decide_pending(&app.db, &app.state.link_keys, app.clock.now(), 10)
@@ -421,12 +421,17 @@ async fn one_email_queued(backend: Backend, key: &str) -> (TestApp, String) {
 
 async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(backend: Backend) {
     let (app, message_id) = one_email_queued(backend, "crash").await;
-    // The crash: claimed (and perhaps sent) but never marked.
-    sqlx::query("UPDATE outbox SET status = 'sending', attempts = 1, claimed_until = $1")
-        .bind(app.state.now_unix() + app::activation::outbox::LEASE_SECONDS)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    // The crash: claimed (and perhaps sent) but never marked, under a lease.
+    for lease in [
+        "UPDATE outbox SET status = 'sending', attempts = 1, claimed_until = $1",
+        "UPDATE outbox_queue SET claimed_until = $1",
+    ] {
+        sqlx::query(lease)
+            .bind(app.state.now_unix() + app::activation::outbox::LEASE_SECONDS)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
     let recorder = Recorder::default();
     let sent = send_now(&app, &recorder).await;
     assert_eq!(sent, 0, "the lease is still held");

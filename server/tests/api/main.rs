@@ -20,6 +20,7 @@ mod link_keys;
 mod lists;
 mod operations;
 mod outbox_delivery;
+mod outbox_queue;
 mod people;
 mod people_management;
 mod reservations;

@@ -89,14 +89,23 @@ async fn metrics_need_the_token_and_count_by_route_backlog_lag_and_failures(back
         (3, "queued", now + 3600, None),
         (4, "sending", now - 10, Some(now + 60)),
     ] {
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (to_email, subject, template, message_id, not_before, status, \
              next_attempt_at, claimed_until, created_at) \
-             VALUES ('osm@contoso.example', 'Subject', 'ols', $1, $2, $3, $2, $4, $2)",
+             VALUES ('osm@contoso.example', 'Subject', 'ols', $1, $2, $3, $2, $4, $2) RETURNING id",
         )
         .bind(format!("<ops-{n}@portal.test>"))
         .bind(due)
         .bind(status)
+        .bind(claimed)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO outbox_queue (id, next_attempt_at, claimed_until) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(due)
         .bind(claimed)
         .execute(app.db.pool())
         .await

@@ -258,10 +258,12 @@ async fn queued_messages(app: &crate::helpers::TestApp, n: i64) -> i64 {
         .await
         .unwrap();
     // Future usage start dates would hold some back (R11e); here all are due.
-    sqlx::query("UPDATE outbox SET not_before = 0, next_attempt_at = 0")
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    for all_due in [
+        "UPDATE outbox SET not_before = 0, next_attempt_at = 0",
+        "UPDATE outbox_queue SET next_attempt_at = 0",
+    ] {
+        sqlx::query(all_due).execute(app.db.pool()).await.unwrap();
+    }
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
         .fetch_one(app.db.pool())
         .await

@@ -118,17 +118,25 @@ async fn the_outbox_made_again_keeps_its_messages_and_what_names_them() {
         .await
         .unwrap();
     assert!(broken.is_empty(), "{broken:?}");
-    // The outbox's indexes are back; the claim's walks them.
-    let indexes: Vec<(String,)> =
-        sqlx::query_as("SELECT name FROM pragma_index_list('outbox') ORDER BY name")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    // The outbox's index is back, and the queued message waits in the queue
+    // (migration 16), whose indexes the claim walks.
+    let indexes: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM pragma_index_list('outbox') WHERE origin <> 'pk' \
+         UNION ALL SELECT name FROM pragma_index_list('outbox_queue') WHERE origin <> 'pk' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     let indexes: Vec<&str> = indexes.iter().map(|(n,)| n.as_str()).collect();
     assert_eq!(
         indexes,
         ["outbox_by_enrollment", "outbox_due", "outbox_leases"]
     );
+    let queued: Vec<(i64, i64)> = sqlx::query_as("SELECT id, next_attempt_at FROM outbox_queue")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, [(2, 0)]);
     pool.close().await;
 }
 
