@@ -12,14 +12,15 @@
 //! first, so a message held by a worker is never changed under it.
 //!
 //! How a claim keeps other workers off its messages differs by backend. On
-//! SQLite it writes a lease into each queue row (`claimed_until`) and marks
-//! the outbox row `sending`, and the mark writes the outbox row again. On
-//! PostgreSQL it locks the queue rows (`FOR UPDATE SKIP LOCKED`) in a
-//! transaction held open while they are sent, and the mark deletes them,
-//! writes each outbox row once (in place, on its page) and commits; a worker
-//! that dies releases its messages as its connections close. What refers to a
-//! message (the demo mailbox's copy, a failed try) names the outbox row, so
-//! it can be written while the message is held.
+//! SQLite it writes a lease into each queue row (`claimed_until`) in a short
+//! write transaction. On PostgreSQL it locks the queue rows (`FOR UPDATE SKIP
+//! LOCKED`) in a transaction held open while they are sent, which the mark
+//! then commits; a worker that dies releases its messages as its connections
+//! close. Either way the outbox row stays queued until the mark, which writes
+//! it once (on PostgreSQL in place, on its page), counting the try, and
+//! deletes its queue row. What refers to a message (the demo mailbox's copy,
+//! a failed try) names the outbox row, so it can be written while the
+//! message is held.
 
 use super::queue;
 use super::templates::{body, EmailFacts, Template};
@@ -283,8 +284,9 @@ pub fn claim_statement(backend: Backend) -> String {
 
 /// The statement that puts back in the queue the messages whose worker died
 /// while it held their lease (`$1` is now), returning their ids; it walks
-/// `outbox_leases`. Their outbox rows are then shown as queued again, their
-/// try counted.
+/// `outbox_leases`. Their outbox rows are still queued (the try of a worker
+/// that died is not counted), unless an earlier version of the portal marked
+/// them `sending`: those are shown as queued again.
 pub const REQUEUE_LAPSED_LEASES: &str =
     "UPDATE outbox_queue SET claimed_until = NULL WHERE claimed_until < $1 RETURNING id";
 
@@ -328,18 +330,17 @@ async fn claim(db: &Db, now: i64, lease: i64, n: usize, after: Cursor) -> Result
         });
     }
     for ids in rows.chunks(500) {
-        for lease_statement in [
+        let sql = in_list(
+            backend,
             "UPDATE outbox_queue SET claimed_until = {1} WHERE id IN ({})",
-            "UPDATE outbox SET status = 'sending', claimed_until = {1}, attempts = attempts + 1 \
-             WHERE id IN ({})",
-        ] {
-            let sql = in_list(backend, lease_statement, 2, ids.len());
-            let mut q = sqlx::query(&sql).bind(now + lease);
-            for row in ids {
-                q = q.bind(row.id);
-            }
-            q.execute(&mut *tx).await?;
+            2,
+            ids.len(),
+        );
+        let mut q = sqlx::query(&sql).bind(now + lease);
+        for row in ids {
+            q = q.bind(row.id);
         }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(Claim {
@@ -391,7 +392,7 @@ fn gather(claimed: Vec<ClaimedEmail>) -> (Vec<ClaimedRow>, BatchFacts) {
 
 /// Puts back in the queue the messages leased by a worker that died (on
 /// PostgreSQL, by an earlier version of the portal, before claims took
-/// locks); their try is counted.
+/// locks).
 async fn requeue_lapsed_leases(db: &Db, now: i64) -> Result<(), AppError> {
     let backend = db.backend();
     let mut tx = db.begin().await?;
@@ -707,8 +708,7 @@ impl Marking<'_> {
             let written = done.len();
             let mut tx = self.db.begin().await?;
             read_as(&mut tx, self.db.backend(), Reading::IndexScans).await?;
-            sent +=
-                write_outcomes(&mut tx, self.db.backend(), Hold::Lease, done, self.at()).await?;
+            sent += write_outcomes(&mut tx, self.db.backend(), done, self.at()).await?;
             tx.commit().await?;
             self.unmarked.add_permits(written);
         }
@@ -776,7 +776,7 @@ impl Marking<'_> {
 
     async fn commit_held(&self, mut tx: Tx, done: Vec<Marked>) -> Result<usize, AppError> {
         let written = done.len();
-        let sent = write_outcomes(&mut tx, self.db.backend(), Hold::Lock, done, self.at()).await?;
+        let sent = write_outcomes(&mut tx, self.db.backend(), done, self.at()).await?;
         tx.commit().await?;
         self.unmarked.add_permits(written);
         Ok(sent)
@@ -785,17 +785,6 @@ impl Marking<'_> {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// How a claim held its messages, which is how the mark finds them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hold {
-    /// `status = 'sending'` with a lease on its queue row; the claim counted
-    /// the try.
-    Lease,
-    /// Queued, its queue row under this transaction's lock; the mark counts
-    /// the try.
-    Lock,
 }
 
 /// How a failed try reads on the delivery timeline.
@@ -816,7 +805,6 @@ fn failure_kind(error: &str) -> &'static str {
 async fn write_outcomes(
     tx: &mut Tx,
     backend: Backend,
-    hold: Hold,
     outcomes: Vec<Marked>,
     at: i64,
 ) -> Result<usize, AppError> {
@@ -831,16 +819,10 @@ async fn write_outcomes(
             }
         }
     }
-    let mark_sent = match hold {
-        Hold::Lease => {
-            "UPDATE outbox SET status = 'sent', sent_at = {1}, claimed_until = NULL, last_error = NULL \
-             WHERE status = 'sending' AND id IN ({})"
-        }
-        Hold::Lock => {
-            "UPDATE outbox SET status = 'sent', sent_at = {1}, attempts = attempts + 1, \
-             claimed_until = NULL, last_error = NULL WHERE status = 'queued' AND id IN ({})"
-        }
-    };
+    // Queued: held by this worker's lease or lock on its queue row. The try
+    // is counted here, with its outcome.
+    let mark_sent = "UPDATE outbox SET status = 'sent', sent_at = {1}, attempts = attempts + 1, \
+                     claimed_until = NULL, last_error = NULL WHERE status = 'queued' AND id IN ({})";
     for ids in sent.chunks(500) {
         let sql = in_list(backend, mark_sent, 2, ids.len());
         let mut q = sqlx::query(&sql).bind(at);
