@@ -843,7 +843,8 @@ async fn write_outcomes(
         q.execute(&mut **tx).await?;
     }
     for (id, attempts, error) in &failed {
-        let (status, next) = if *attempts >= MAX_ATTEMPTS {
+        let given_up = *attempts >= MAX_ATTEMPTS;
+        let (status, next) = if given_up {
             ("failed", at)
         } else {
             ("queued", at + backoff_seconds(*attempts))
@@ -859,15 +860,15 @@ async fn write_outcomes(
         .bind(*id)
         .execute(&mut **tx)
         .await?;
-        let requeue = if status == "queued" {
+        let queue_row = if given_up {
+            sqlx::query("DELETE FROM outbox_queue WHERE id = $1")
+        } else {
             sqlx::query(
                 "UPDATE outbox_queue SET next_attempt_at = $1, claimed_until = NULL WHERE id = $2",
             )
             .bind(next)
-        } else {
-            sqlx::query("DELETE FROM outbox_queue WHERE id = $1")
         };
-        requeue.bind(*id).execute(&mut **tx).await?;
+        queue_row.bind(*id).execute(&mut **tx).await?;
     }
     for tries in failed.chunks(200) {
         let sql = format!(
