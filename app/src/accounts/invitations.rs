@@ -364,8 +364,7 @@ async fn cancel_unsent(tx: &mut Tx, backend: Backend, invitation_id: i64) -> Res
         &queued,
         "replaced or withdrawn before it was sent",
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Sends a pending invitation again with a new link; the old link stops working.
