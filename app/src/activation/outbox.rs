@@ -516,11 +516,11 @@ async fn compose(
 /// Each SMTP exchange waits on the network more than on this process.
 pub const CONCURRENT_DELIVERIES: usize = 16;
 
-/// Messages claimed at once; the claimer stays at most one batch ahead of the
-/// mail server. Half of [`UNMARKED_AT_MOST`], so a claim is handed out whole
-/// without waiting for marks, and its short transaction leaves the writer
-/// free for them between claims (claims of 250 measured a tenth slower on
-/// SQLite: the claimer stopped in the middle of each for marks).
+/// Messages claimed at once; the claimer stays at most two batches ahead of
+/// the mail server. A third of [`UNMARKED_AT_MOST`], so a claim is handed out
+/// whole without waiting for marks, and its short transaction leaves the
+/// writer free for them between claims (claims of 250 measured a tenth slower
+/// on SQLite: the claimer stopped in the middle of each for marks).
 pub const CLAIM_BATCH: usize = 100;
 /// Messages a connection takes at once: fewer hand-offs between the claimer,
 /// the connections and the marker than one at a time.
@@ -532,8 +532,12 @@ pub const HANDFUL: usize = 10;
 pub const MARK_GROUP: usize = 100;
 /// Messages between their claim and their mark at most: the claimer waits for
 /// the marker beyond this, so however slow the database, a worker that dies
-/// leaves no more than this many accepted and not marked.
-pub const UNMARKED_AT_MOST: usize = 2 * MARK_GROUP;
+/// leaves no more than this many accepted and not marked. Three claims: while
+/// the oldest one's outcomes are written and committed, the connections still
+/// have two claims to send. With two, they ran out while the commit waited
+/// for the database's log: 7 % fewer emails a second on PostgreSQL, 6 % on
+/// SQLite.
+pub const UNMARKED_AT_MOST: usize = 3 * CLAIM_BATCH;
 const MARK_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Sends every due message, at most `limit`, with the standard lease. Returns

@@ -389,8 +389,8 @@ async fn a_portal_killed_half_way_through_its_email_sends_every_message_after_a_
     let again = repeated(&accepted);
     // A message the server accepted but the killed portal had not yet marked
     // is sent again, with the same Message-ID; only those can repeat, and no
-    // more than the two groups of outcomes the marker may hold.
-    let unmarked = 2 * app::activation::outbox::MARK_GROUP;
+    // more than the outbox lets be between their claim and their mark.
+    let unmarked = app::activation::outbox::UNMARKED_AT_MOST;
     assert!(
         again.values().all(|n| *n == 2) && again.len() <= unmarked,
         "{} messages repeated (at most {unmarked} may be): {again:?}",
