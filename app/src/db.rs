@@ -31,6 +31,15 @@ impl Backend {
             Err("DATABASE_URL must start with sqlite: or postgres://".into())
         }
     }
+
+    /// The backend a connection (or a transaction) talks to.
+    pub fn of(connection: &sqlx::AnyConnection) -> Self {
+        if connection.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
 }
 
 /// The portal's connection pools.

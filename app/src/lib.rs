@@ -19,6 +19,8 @@ pub mod home;
 #[cfg(feature = "ssr")]
 pub mod keys;
 pub mod lists;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod orders;
 pub mod people;
 pub mod reservations;

@@ -21,8 +21,20 @@ pub struct Settings {
     pub session_absolute_lifetime: Duration,
     /// Failed sign-ins allowed per account and per address in one minute.
     pub sign_in_max_failures: u32,
-    /// `smtp://host:port` of the mail relay; without it, email goes to the demo mailbox.
+    /// The mail server (`SMTP_URL`: `smtp://host:port`, `smtp://host:587` with
+    /// STARTTLS, `smtps://host` with TLS; see `smtp::submission`); without it,
+    /// email goes to the demo mailbox.
     pub smtp_url: Option<String>,
+    /// The mail server user (`SMTP_USER`), when `SMTP_URL` names none.
+    pub smtp_user: Option<String>,
+    /// Its password (`SMTP_PASSWORD`), when `SMTP_URL` holds none.
+    pub smtp_password: Option<crate::smtp::submission::Password>,
+    /// A file holding the password (`SMTP_PASSWORD_FILE`), readable only by
+    /// the portal.
+    pub smtp_password_file: Option<String>,
+    /// Certificates (PEM) trusted for the mail server beside the system's
+    /// (`SMTP_CA_FILE`).
+    pub smtp_ca_file: Option<String>,
     /// The sender of the portal's email.
     pub mail_from: String,
     /// How long an outbox worker may hold a message it claimed before another
@@ -94,6 +106,12 @@ impl Settings {
                 &get("SESSION_ABSOLUTE_LIFETIME", "12h"),
             )?,
             smtp_url: lookup("SMTP_URL").filter(|v| !v.is_empty()),
+            smtp_user: lookup("SMTP_USER").filter(|v| !v.is_empty()),
+            smtp_password: lookup("SMTP_PASSWORD")
+                .filter(|v| !v.is_empty())
+                .map(crate::smtp::submission::Password),
+            smtp_password_file: lookup("SMTP_PASSWORD_FILE").filter(|v| !v.is_empty()),
+            smtp_ca_file: lookup("SMTP_CA_FILE").filter(|v| !v.is_empty()),
             mail_from: get("MAIL_FROM", "Volume Licensing <no-reply@licensing.example>"),
             outbox_lease: parse_duration("OUTBOX_LEASE", &get("OUTBOX_LEASE", "2m"))?,
             run_workers: get("RUN_WORKERS", "true") != "false",

@@ -2,7 +2,7 @@
 //! when none is configured.
 
 use crate::smtp::SmtpMailer;
-use app::activation::outbox::{Deliver, DemoMailbox, Outcome, OutgoingEmail};
+use app::mail::{Deliver, DeliveryError, DemoMailbox, Outcome, OutgoingEmail};
 use tokio::sync::mpsc;
 
 /// Where the workers deliver.
@@ -13,7 +13,7 @@ pub enum Mailer {
 }
 
 impl Deliver for Mailer {
-    async fn deliver(&self, email: &OutgoingEmail) -> Result<(), String> {
+    async fn deliver(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         match self {
             Mailer::Smtp(m) => m.deliver(email).await,
             Mailer::Demo(m) => m.deliver(email).await,

@@ -8,8 +8,8 @@ use crate::operations::{self, Metrics, Operations};
 use crate::session_cache::CachedSessions;
 use crate::smtp::SmtpMailer;
 use crate::workers::{run_workers, Beats};
-use app::activation::outbox::DemoMailbox;
 use app::db::{Backend, Db};
+use app::mail::DemoMailbox;
 use app::state::{AppState, Clock, SignInLimits, SystemClock};
 use app::{shell, App};
 use axum::serve::ListenerExt;
@@ -105,10 +105,8 @@ impl Application {
             require_two_step: settings.require_two_step,
             counters: Default::default(),
         };
-        let mailer = match &settings.smtp_url {
-            Some(url) => Mailer::Smtp(
-                SmtpMailer::from_url(url, &settings.mail_from).map_err(StartupError::Mail)?,
-            ),
+        let mailer = match SmtpMailer::from_settings(&settings).map_err(StartupError::Mail)? {
+            Some(smtp) => Mailer::Smtp(smtp),
             None => Mailer::Demo(DemoMailbox {
                 db: db.clone(),
                 clock: state.clock.clone(),

@@ -4,8 +4,8 @@
 
 use crate::mailer::Mailer;
 use app::activation::engine::decide_pending;
-use app::activation::outbox::{send_due, send_due_leased};
 use app::contacts::propagation::propagate_due;
+use app::mail::sending::{send_due, send_due_leased};
 use app::state::AppState;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;

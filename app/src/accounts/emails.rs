@@ -19,9 +19,10 @@ mod server {
     use crate::accounts::links::{url, LinkPurpose};
     use crate::db::Db;
     use crate::db::Tx;
-    use crate::domain::{format_time, Role, Template};
+    use crate::domain::{format_time, Role};
     use crate::error::AppError;
     use crate::keys::link::LinkKeys;
+    use crate::mail::{Message, Queued};
 
     /// The plain-text body of an account email, with its link derived again.
     pub async fn body(
@@ -115,25 +116,16 @@ mod server {
         to: &str,
         at: i64,
     ) -> Result<i64, AppError> {
-        let (invitation_id, reset_id, template) = match about {
-            AccountEmail::Invitation(id) => (Some(id), None, Template::Invitation),
-            AccountEmail::PasswordReset(id) => (None, Some(id), Template::PasswordReset),
+        let message = match about {
+            AccountEmail::Invitation(id) => Message::Invitation(id),
+            AccountEmail::PasswordReset(id) => Message::PasswordReset(id),
         };
-        let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO outbox (invitation_id, password_reset_id, to_email, subject, template, message_id, not_before, \
-             status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $7, $7) \
-             RETURNING id",
-        )
-        .bind(invitation_id)
-        .bind(reset_id)
-        .bind(to)
-        .bind(template.subject())
-        .bind(template.code())
-        .bind(crate::keys::message_id())
-        .bind(at)
-        .fetch_one(&mut **tx)
-        .await?;
-        crate::activation::queue::add_one(tx, id, at).await
+        let queued = Queued {
+            message,
+            to: to.to_string(),
+            not_before: at,
+        };
+        crate::mail::enqueue_one(tx, queued, at).await
     }
 }
 

@@ -10,7 +10,6 @@ use crate::access::invitations::InvitationScope;
 use crate::access::Task;
 use crate::accounts::emails::enqueue_account_email;
 use crate::accounts::emails::AccountEmail;
-use crate::activation::queue;
 use crate::audit::trail::{record, Event};
 use crate::auth::CurrentUser;
 use crate::db::{Backend, Tx};
@@ -20,6 +19,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::lists::ssr::{count_sql, Column, Kind, Sorting, Value};
 use crate::lists::{Direction, Page};
+use crate::mail::queue;
 use crate::state::AppState;
 
 pub use crate::access::invitations::{invitable_roles, ADMINISTRATOR_INVITES, SUPPORT_INVITES};

@@ -4,7 +4,7 @@
 //! step, and the delivery timeline.
 
 use super::reasons::{findings, AdministeredAccount, Findings, History, Message, PlacedOrder};
-use super::timeline::{masked, timeline, DecisionRow, FailedTry, MessageRow};
+use super::timeline::{masked, timeline, DecisionRow, FailedTry, MessageRow, Replies};
 use super::{Check, Diagnosis};
 use crate::access::visible;
 use crate::auth::CurrentUser;
@@ -63,7 +63,7 @@ async fn read(db: &Db, enrollment_id: EnrollmentId, now: i64) -> Result<Read, Ap
     .fetch_all(db.pool())
     .await?;
     let failed_tries: Vec<FailedTry> = sqlx::query_as(
-        "SELECT f.outbox_id, f.attempt, f.failed_at, f.kind FROM delivery_failures f \
+        "SELECT f.outbox_id, f.attempt, f.failed_at, f.kind, f.error FROM delivery_failures f \
          JOIN outbox o ON o.id = f.outbox_id WHERE o.enrollment_id = $1 AND o.activation_id IS NOT NULL ORDER BY f.id",
     )
     .bind(enrollment_id)
@@ -284,6 +284,15 @@ pub async fn diagnose(
             format!("What applies: {}.", applies.join(", "))
         },
         checks: checks(&read, found, now),
-        timeline: timeline(&read.decisions, &read.messages, &read.failed_tries),
+        timeline: timeline(
+            &read.decisions,
+            &read.messages,
+            &read.failed_tries,
+            if user.role == crate::domain::Role::SupportAgent {
+                Replies::Quoted
+            } else {
+                Replies::Explained
+            },
+        ),
     })
 }

@@ -12,6 +12,7 @@ use crate::db::{read_as, Backend, Db, Reading, Tx};
 use crate::domain::{OrderStatus, ProductKind};
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
+use crate::mail::{Message, Queued};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
@@ -516,35 +517,25 @@ async fn write(
                 .bind(purchased);
         }
         q.execute(&mut **tx).await?;
-        let sql = format!(
-            "INSERT INTO outbox (activation_id, enrollment_id, to_email, subject, template, message_id, \
-             not_before, status, attempts, next_attempt_at, created_at) VALUES {} \
-             RETURNING id, next_attempt_at",
-            backend.value_rows(rows.len(), 11)
-        );
-        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
-        for ((d, _, not_before), id) in rows {
-            let email = d
+    }
+    // Each activation's email, due when it is (R8: on the usage start date).
+    let emails: Vec<Queued> = activations
+        .iter()
+        .map(|((d, _, not_before), id)| Queued {
+            message: Message::Activation {
+                activation_id: *id,
+                enrollment_id: d.enrollment_id,
+                template: d.kind,
+            },
+            to: d
                 .recipient
                 .as_ref()
                 .map(|r| r.0.clone())
-                .unwrap_or_default();
-            q = q
-                .bind(*id)
-                .bind(d.enrollment_id)
-                .bind(email)
-                .bind(d.kind.subject())
-                .bind(d.kind.code())
-                .bind(super::outbox::new_message_id())
-                .bind(*not_before)
-                .bind("queued")
-                .bind(0i64)
-                .bind(*not_before)
-                .bind(at);
-        }
-        let written = q.fetch_all(&mut **tx).await?;
-        super::queue::add(tx, backend, &written).await?;
-    }
+                .unwrap_or_default(),
+            not_before: *not_before,
+        })
+        .collect();
+    crate::mail::enqueue(tx, backend, &emails, at).await?;
 
     for rows in decisions.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(

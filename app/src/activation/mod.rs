@@ -1,5 +1,5 @@
 //! Online Services activation: the engine that decides each order (R1, R2, R8,
-//! R11), the outbox that sends the email, the link that binds the licenses to
+//! R11), which queues the email (sent by `mail`), the link that binds the licenses to
 //! an online account (R9, R10, R12), the diagnoser and the delivery timeline.
 
 #[cfg(feature = "ssr")]
@@ -10,11 +10,7 @@ pub mod demo_mailbox;
 pub mod diagnosis;
 #[cfg(feature = "ssr")]
 pub mod engine;
-#[cfg(feature = "ssr")]
-pub mod outbox;
 mod pages;
-#[cfg(feature = "ssr")]
-pub mod queue;
 #[cfg(feature = "ssr")]
 pub mod reasons;
 #[cfg(feature = "ssr")]

@@ -20,8 +20,17 @@ pub struct MessageRow {
     pub next_attempt_at: i64,
 }
 
-/// One failed try: the message, which try, when, and what kind of failure.
-pub type FailedTry = (i64, i64, i64, String);
+/// One failed try: the message, which try, when, what kind of failure, and
+/// the mail server's reply (or what went wrong on the way).
+pub type FailedTry = (i64, i64, i64, String, String);
+
+/// Whether the timeline quotes the mail server's replies: support reads
+/// them (they may name addresses and servers); customers read what they mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replies {
+    Quoted,
+    Explained,
+}
 
 /// One decision of the engine: the order, its outcome, why, and when.
 pub type DecisionRow = (String, String, String, i64);
@@ -38,6 +47,7 @@ pub fn timeline(
     decisions: &[DecisionRow],
     messages: &[MessageRow],
     failed_tries: &[FailedTry],
+    replies: Replies,
 ) -> Vec<TimelineEntry> {
     let mut timeline: Vec<TimelineEntry> = decisions
         .iter()
@@ -65,17 +75,23 @@ pub fn timeline(
                 outcome: "scheduled".into(),
             });
         }
-        for (_, attempt, at, kind) in failed_tries.iter().filter(|t| t.0 == m.id) {
+        for (_, attempt, at, kind, reply) in failed_tries.iter().filter(|t| t.0 == m.id) {
             let why = match kind.as_str() {
                 "refused" => "the mail server refused it",
+                "rejected" => "the mail server refused it for good, so it is not tried again",
                 "timed_out" => "the mail server did not answer in time",
+                "insecure" => "no secure connection to the mail server could be made",
                 "not_composed" => "the message could not be prepared",
                 _ => "the mail server could not be reached or dropped the connection",
+            };
+            let quoted = match replies {
+                Replies::Quoted if !reply.is_empty() => format!(" (\u{201c}{reply}\u{201d})"),
+                _ => String::new(),
             };
             timeline.push(TimelineEntry {
                 at: when(*at),
                 sort: *at,
-                event: format!("Try {attempt} to {to} failed: {why}."),
+                event: format!("Try {attempt} to {to} failed: {why}{quoted}."),
                 outcome: "try_failed".into(),
             });
         }
@@ -95,10 +111,14 @@ pub fn timeline(
             Ok(OutboxStatus::Failed) => timeline.push(TimelineEntry {
                 at: when(m.next_attempt_at),
                 sort: m.next_attempt_at,
-                event: format!(
-                    "Failed after {} tries: the mail server did not accept it.",
-                    m.attempts
-                ),
+                event: if m.attempts == 1 {
+                    "Failed on the first try: the mail server did not accept it.".to_string()
+                } else {
+                    format!(
+                        "Failed after {} tries: the mail server did not accept it.",
+                        m.attempts
+                    )
+                },
                 outcome: "failed".into(),
             }),
             _ if m.attempts > 0 => timeline.push(TimelineEntry {
@@ -152,8 +172,19 @@ mod tests {
             "The activation email was queued for the OSM.".to_string(),
             1_800_000_000,
         )];
-        let tries = [(1, 1, 1_800_000_100, "refused".to_string())];
-        let entries = timeline(&decisions, &[message("sent", 2)], &tries);
+        let tries = [(
+            1,
+            1,
+            1_800_000_100,
+            "refused".to_string(),
+            "451 4.3.0 busy".to_string(),
+        )];
+        let entries = timeline(
+            &decisions,
+            &[message("sent", 2)],
+            &tries,
+            Replies::Explained,
+        );
         assert_eq!(
             outcomes(&entries),
             ["email_queued", "queued", "try_failed", "sent"]
@@ -167,16 +198,45 @@ mod tests {
     }
 
     #[test]
+    fn r11c_support_reads_the_mail_servers_reply_and_customers_what_it_means() {
+        let tries = [(
+            1,
+            1,
+            1_800_000_100,
+            "rejected".to_string(),
+            "535 5.7.8 Authentication credentials invalid".to_string(),
+        )];
+        let failed = [message("failed", 1)];
+        let support = timeline(&[], &failed, &tries, Replies::Quoted);
+        assert!(
+            support[1].event.contains("refused it for good")
+                && support[1]
+                    .event
+                    .contains("535 5.7.8 Authentication credentials invalid"),
+            "{:?}",
+            support[1].event
+        );
+        assert!(support[2].event.contains("on the first try"));
+        let customer = timeline(&[], &failed, &tries, Replies::Explained);
+        assert!(customer[1].event.contains("refused it for good"));
+        assert!(
+            !customer[1].event.contains("535"),
+            "{:?}",
+            customer[1].event
+        );
+    }
+
+    #[test]
     fn r11e_a_message_held_for_its_start_date_shows_when_it_goes() {
         let mut held = message("queued", 0);
         held.not_before = 1_800_086_400;
-        let entries = timeline(&[], &[held], &[]);
+        let entries = timeline(&[], &[held], &[], Replies::Explained);
         assert_eq!(outcomes(&entries), ["queued", "scheduled"]);
     }
 
     #[test]
     fn a_message_given_up_and_one_waiting_for_its_next_try_say_so() {
-        let entries = timeline(&[], &[message("failed", 5)], &[]);
+        let entries = timeline(&[], &[message("failed", 5)], &[], Replies::Explained);
         assert!(entries
             .last()
             .unwrap()
@@ -184,7 +244,7 @@ mod tests {
             .starts_with("Failed after 5 tries"));
         let mut waiting = message("queued", 1);
         waiting.last_error = Some("refused".into());
-        let entries = timeline(&[], &[waiting], &[]);
+        let entries = timeline(&[], &[waiting], &[], Replies::Explained);
         assert_eq!(
             entries.last().unwrap().event,
             "Try 2 is due after the failed one."

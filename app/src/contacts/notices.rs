@@ -3,10 +3,10 @@
 //! the transaction that takes the step it tells of, so it is sent once,
 //! however often the step is tried again.
 
-use crate::activation::outbox::{enqueue_notice, Notice};
 use crate::db::Tx;
 use crate::domain::{ChangeId, ContactType, Template};
 use crate::error::AppError;
+use crate::mail::{enqueue_one, Message, Queued};
 
 /// What a notice says about a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,14 +88,18 @@ pub(crate) async fn tell_submitter(
         new_name,
         submitter,
     };
-    enqueue_notice(
+    let message = Message::Notice {
+        template,
+        enrollment_id: None,
+        text: text(template, &facts, comment),
+        path: format!("/changes/{reference}"),
+    };
+    enqueue_one(
         tx,
-        Notice {
-            template,
-            to: &to,
-            enrollment_id: None,
-            text: text(template, &facts, comment),
-            path: format!("/changes/{reference}"),
+        Queued {
+            message,
+            to,
+            not_before: at,
         },
         at,
     )

@@ -119,6 +119,16 @@ impl LinkKeys {
         &self.keys[0]
     }
 
+    /// How many keys the ring holds (the current one and those still read).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the ring is empty: never, once parsed.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
     /// The key named `id`, if the ring still holds it.
     pub fn by_id(&self, id: &str) -> Option<&LinkKey> {
         self.keys.iter().find(|k| k.id == id)

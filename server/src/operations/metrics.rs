@@ -139,7 +139,7 @@ impl Metrics {
     /// A figure the database cannot give now keeps its last value.
     pub async fn render(&self, state: &AppState) -> String {
         let now = state.now_unix();
-        match app::activation::outbox::backlog(&state.db, now).await {
+        match app::mail::backlog(&state.db, now).await {
             Ok(b) => {
                 self.outbox_due.set(b.due);
                 self.outbox_sending.set(b.sending);

@@ -17,7 +17,8 @@ use crate::config::Settings;
 use crate::smtp::{SmtpMailer, CONNECTIONS};
 use crate::startup::open_database;
 use app::activation::engine::decide_pending;
-use app::activation::outbox::{send_due, Deliver, Outcome, OutgoingEmail};
+use app::mail::sending::send_due;
+use app::mail::{Deliver, DeliveryError, Outcome, OutgoingEmail};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -384,9 +385,10 @@ async fn read_and_send(
                                 body: body.to_string(),
                                 message_id: row.7,
                             };
-                            let (to, data, _) =
-                                mailer.wire(&email, true).map_err(std::io::Error::other)?;
-                            (to, Arc::new(data))
+                            let data = mailer
+                                .formatted(&email)
+                                .map_err(|e| std::io::Error::other(e.to_string()))?;
+                            (email.to, Arc::new(dot_stuffed(data)))
                         }
                     };
                     let envelope =
@@ -416,7 +418,7 @@ async fn read_and_send(
 struct NoDelivery;
 
 impl Deliver for NoDelivery {
-    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), DeliveryError> {
         Ok(())
     }
 
@@ -461,21 +463,41 @@ async fn sample_message(
     .fetch_one(db.pool())
     .await
     .map_err(|e| e.to_string())?;
-    let email = app::activation::outbox::OutgoingEmail {
+    let email = app::mail::OutgoingEmail {
         outbox_id: 0,
         to,
         subject,
         body: activation_body(keys, activation),
         message_id,
     };
-    // The listener offers 8BITMIME, as most mail servers do.
-    mailer.wire(&email, true).map(|(_, data, _)| data)
+    mailer
+        .formatted(&email)
+        .map(dot_stuffed)
+        .map_err(|e| e.to_string())
+}
+
+/// A message as it goes after `DATA`: `.` doubled at the start of a line
+/// (RFC 5321 4.5.2), and the final `.`.
+fn dot_stuffed(message: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 16);
+    let mut line_start = true;
+    for &b in &message {
+        if line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        line_start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
 }
 
 /// An activation email's body as the outbox composes it.
 fn activation_body(keys: &app::keys::link::LinkKeys, activation: i64) -> String {
-    let link =
-        app::activation::outbox::link_url("http://127.0.0.1:3000", keys.current(), activation, 1);
+    let link = app::mail::sending::link_url("http://127.0.0.1:3000", keys.current(), activation, 1);
     app::activation::templates::body(
         app::activation::templates::Template::Ols,
         &app::activation::templates::EmailFacts {

@@ -5,11 +5,12 @@ use crate::both_backends;
 use crate::fixture::{fixture, Fixture};
 use crate::helpers::{spawn_app, Backend, TestApp};
 use app::access::VisibleEnrollment;
-use app::activation::outbox::{send_due, Deliver, OutgoingEmail};
 use app::activation::redeem::{confirm, link_state};
 use app::activation::LinkState;
 use app::domain::{ContactType, Quantity};
 use app::enrollments::records::{associate_account, ensure_contact, ensure_online_account};
+use app::mail::sending::send_due;
+use app::mail::{Deliver, DeliveryError, OutgoingEmail};
 use app::orders::ssr::{product_by_code, record, NewOrder, OrderKind};
 use app::state::Clock;
 use std::sync::{Arc, Mutex};
@@ -389,7 +390,7 @@ async fn r9_the_link_expires_six_months_after_the_purchase_date(backend: Backend
 pub(crate) struct Recorder(pub(crate) Arc<Mutex<Vec<OutgoingEmail>>>);
 
 impl Deliver for Recorder {
-    async fn deliver(&self, email: &OutgoingEmail) -> Result<(), String> {
+    async fn deliver(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         self.0.lock().unwrap().push(email.clone());
         Ok(())
     }
@@ -399,8 +400,17 @@ impl Deliver for Recorder {
 pub(crate) struct Refusing;
 
 impl Deliver for Refusing {
-    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
-        Err("550 mailbox unavailable".into())
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), DeliveryError> {
+        Err(DeliveryError::from_reply(451, "4.3.0 try again later"))
+    }
+}
+
+/// A mail server that refuses every message for good.
+struct Rejecting;
+
+impl Deliver for Rejecting {
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), DeliveryError> {
+        Err(DeliveryError::from_reply(550, "5.1.1 mailbox unavailable"))
     }
 }
 
@@ -427,7 +437,7 @@ async fn a_worker_that_died_after_claiming_resends_with_the_same_message_id(back
         "UPDATE outbox_queue SET claimed_until = $1",
     ] {
         sqlx::query(lease)
-            .bind(app.state.now_unix() + app::activation::outbox::LEASE_SECONDS)
+            .bind(app.state.now_unix() + app::mail::LEASE_SECONDS)
             .execute(app.db.pool())
             .await
             .unwrap();
@@ -454,10 +464,14 @@ struct Holding {
 }
 
 impl Deliver for Holding {
-    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), String> {
+    async fn deliver(&self, _email: &OutgoingEmail) -> Result<(), DeliveryError> {
         self.arrived
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let permit = self.go.acquire().await.map_err(|e| e.to_string())?;
+        let permit = self
+            .go
+            .acquire()
+            .await
+            .map_err(|e| DeliveryError::Unreachable(e.to_string()))?;
         permit.forget();
         Ok(())
     }
@@ -502,15 +516,11 @@ async fn start_a_round_that_holds_its_message(
 async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(backend: Backend) {
     let (app, _) = one_email_queued(backend, "held").await;
     let now = app.state.now_unix();
-    let backlog = app::activation::outbox::backlog(&app.db, now)
-        .await
-        .unwrap();
+    let backlog = app::mail::backlog(&app.db, now).await.unwrap();
     assert_eq!((backlog.due, backlog.sending), (1, 0), "{backlog:?}");
 
     let (holding, sending) = start_a_round_that_holds_its_message(&app).await;
-    let backlog = app::activation::outbox::backlog(&app.db, now)
-        .await
-        .unwrap();
+    let backlog = app::mail::backlog(&app.db, now).await.unwrap();
     assert_eq!((backlog.due, backlog.sending), (0, 1), "{backlog:?}");
     let other = Recorder::default();
     let taken = send_now(&app, &other).await;
@@ -519,9 +529,7 @@ async fn a_message_being_sent_counts_as_sending_and_no_other_worker_takes_it(bac
 
     holding.go.add_permits(1);
     assert_eq!(sending.await.unwrap().unwrap(), 1);
-    let backlog = app::activation::outbox::backlog(&app.db, now)
-        .await
-        .unwrap();
+    let backlog = app::mail::backlog(&app.db, now).await.unwrap();
     assert_eq!((backlog.due, backlog.sending), (0, 0), "{backlog:?}");
     let (status, attempts): (String, i64) = sqlx::query_as("SELECT status, attempts FROM outbox")
         .fetch_one(app.db.pool())
@@ -560,7 +568,7 @@ async fn a_round_stopped_half_way_lets_go_of_the_message_it_held(backend: Backen
     let delivered = recorder.0.lock().unwrap().clone();
     assert_eq!(delivered[0].message_id, message_id);
     assert_eq!(send_now(&app, &recorder).await, 0, "sent once, then done");
-    let backlog = app::activation::outbox::backlog(&app.db, app.state.now_unix())
+    let backlog = app::mail::backlog(&app.db, app.state.now_unix())
         .await
         .unwrap();
     assert_eq!((backlog.due, backlog.sending), (0, 0), "{backlog:?}");
@@ -642,9 +650,42 @@ async fn two_workers_send_each_message_once(backend: Backend) {
     assert_eq!(ids.len(), 40, "no message sent twice");
 }
 
+/// A refusal for good (5xx) gives the message up on its first try, with the
+/// server's reason kept for support; nothing is tried again.
+async fn a_message_refused_for_good_is_given_up_at_once_with_the_servers_reason(backend: Backend) {
+    let (app, _) = one_email_queued(backend, "rejected").await;
+    assert_eq!(send_now(&app, &Rejecting).await, 0);
+    let (status, attempts, error): (String, i64, String) =
+        sqlx::query_as("SELECT status, attempts, last_error FROM outbox")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("failed", 1));
+    assert_eq!(error, "550 5.1.1 mailbox unavailable");
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox_queue")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "out of the queue: never tried again");
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM delivery_failures")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["rejected"]);
+    app.clock.advance(Duration::from_secs(3600));
+    assert_eq!(send_now(&app, &Rejecting).await, 0);
+    let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(attempts, 1);
+}
+
+both_backends!(a_message_refused_for_good_is_given_up_at_once_with_the_servers_reason);
+
 async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: Backend) {
     let (app, _) = one_email_queued(backend, "refused").await;
-    for attempt in 1..=app::activation::outbox::MAX_ATTEMPTS {
+    for attempt in 1..=app::mail::MAX_ATTEMPTS {
         send_now(&app, &Refusing).await;
         let (status, attempts): (String, i64) =
             sqlx::query_as("SELECT status, attempts FROM outbox")
@@ -652,7 +693,7 @@ async fn a_refused_message_is_retried_with_backoff_then_marked_failed(backend: B
                 .await
                 .unwrap();
         assert_eq!(attempts, attempt);
-        let expected = if attempt == app::activation::outbox::MAX_ATTEMPTS {
+        let expected = if attempt == app::mail::MAX_ATTEMPTS {
             "failed"
         } else {
             "queued"

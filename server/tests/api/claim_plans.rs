@@ -5,8 +5,8 @@
 //! and sort them (about 100 ms instead of 1 ms a claim on the large data set).
 
 use crate::helpers::{postgres_available, test_settings, Backend};
-use app::activation::outbox::{claim_statement, REQUEUE_LAPSED_LEASES};
 use app::db::{read_as, Db, Reading};
+use app::mail::sending::{claim_statement, REQUEUE_LAPSED_LEASES};
 
 /// The plan of `statement` (whose binds are now, then the limit, then where
 /// the last claim stopped) on an outbox and queue of 20,000 due messages

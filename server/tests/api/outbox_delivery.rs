@@ -6,8 +6,8 @@
 use crate::activation::{order, setup};
 use crate::both_backends;
 use crate::helpers::{spawn_app, Backend, PASSWORD};
-use app::activation::outbox::send_due;
 use app::activation::Diagnosis;
+use app::mail::sending::send_due;
 use app::state::Clock;
 use server::smtp::SmtpMailer;
 use std::collections::HashMap;
@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Behaviour {
     Accept,
-    /// 550 to the recipient (and so to DATA).
+    /// 451 to the recipient (and so to DATA): refused for now.
     Refuse,
     /// Reads the start of the message, then closes the connection.
     CloseMidMessage,
@@ -104,9 +104,9 @@ impl Listener {
             let reply: &[u8] = if verb.starts_with("EHLO") {
                 b"250-listener\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
             } else if verb.starts_with("RCPT") && behaviour == Behaviour::Refuse {
-                b"550 5.1.1 mailbox unavailable\r\n"
+                b"451 4.3.0 mailbox busy, try again later\r\n"
             } else if verb.starts_with("DATA") && behaviour == Behaviour::Refuse {
-                b"554 5.5.1 no valid recipients\r\n"
+                b"451 4.5.1 no valid recipients\r\n"
             } else if verb.starts_with("DATA") {
                 data = Some((None, 0));
                 b"354 go on\r\n"
@@ -176,7 +176,7 @@ async fn a_failing_mail_server_gets_the_message_again_with_backoff_and_the_timel
             (status.as_str(), attempts),
             ("queued", try_number as i64 + 1)
         );
-        let backoff = app.state.now_unix() + app::activation::outbox::backoff_seconds(attempts);
+        let backoff = app.state.now_unix() + app::mail::backoff_seconds(attempts);
         assert!(
             (backoff..backoff + 5).contains(&next),
             "the next try waits its backoff: {next} for {backoff}"
@@ -223,11 +223,11 @@ async fn a_failing_mail_server_gets_the_message_again_with_backoff_and_the_timel
     let events: Vec<&str> = d.timeline.iter().map(|t| t.event.as_str()).collect();
     for expected in [
         "Try 1 to",
-        "failed: the mail server refused it.",
+        "failed: the mail server refused it",
         "Try 2 to",
-        "failed: the mail server could not be reached or dropped the connection.",
+        "failed: the mail server could not be reached or dropped the connection",
         "Try 3 to",
-        "failed: the mail server did not answer in time.",
+        "failed: the mail server did not answer in time",
         "on try 4; accepted by the mail server.",
     ] {
         assert!(
@@ -390,7 +390,7 @@ async fn a_portal_killed_half_way_through_its_email_sends_every_message_after_a_
     // A message the server accepted but the killed portal had not yet marked
     // is sent again, with the same Message-ID; only those can repeat, and no
     // more than the outbox lets be between their claim and their mark.
-    let unmarked = app::activation::outbox::UNMARKED_AT_MOST;
+    let unmarked = app::mail::sending::UNMARKED_AT_MOST;
     assert!(
         again.values().all(|n| *n == 2) && again.len() <= unmarked,
         "{} messages repeated (at most {unmarked} may be): {again:?}",

@@ -7,7 +7,7 @@ use crate::activation::{one_email_queued, send_now, Recorder, Refusing};
 use crate::both_backends;
 use crate::fixture::fixture;
 use crate::helpers::{spawn_app, Backend, TestApp};
-use app::activation::outbox::{backoff_seconds, MAX_ATTEMPTS};
+use app::mail::{backoff_seconds, MAX_ATTEMPTS};
 use std::time::Duration;
 
 /// The queue: outbox id, when due, the lease's end.

@@ -2,12 +2,12 @@
 //! its email again (R4, R9).
 
 use super::OnTicket;
-use crate::activation::outbox;
 use crate::audit::trail::record;
 use crate::db::Tx;
 use crate::domain::TicketId;
 use crate::domain::{format_time, EnrollmentId, Template};
 use crate::error::AppError;
+use crate::mail::{Message, Queued};
 use crate::support::tickets;
 
 #[derive(sqlx::FromRow)]
@@ -98,7 +98,17 @@ pub(super) async fn queue_again(
             .execute(&mut **tx)
             .await?;
     }
-    outbox::enqueue(tx, activation.id, enrollment.0, to, Template::Ols, now, now).await?;
+    let message = Message::Activation {
+        activation_id: activation.id,
+        enrollment_id: enrollment.0,
+        template: Template::Ols,
+    };
+    let queued = Queued {
+        message,
+        to: to.to_string(),
+        not_before: now,
+    };
+    crate::mail::enqueue_one(tx, queued, now).await?;
     Ok(())
 }
 

@@ -4,7 +4,6 @@
 
 use super::activation::{queue_again, resendable};
 use super::{work, ConsoleForm, OnTicket, TicketWork, Worked};
-use crate::activation::outbox::{enqueue_notice, Notice};
 use crate::audit::trail::record;
 use crate::auth::CurrentUser;
 use crate::contacts::emsl::{write_contact, EmslWrite};
@@ -13,6 +12,7 @@ use crate::db::Tx;
 use crate::domain::TicketId;
 use crate::domain::{ContactType, EmailAddress, Template};
 use crate::error::AppError;
+use crate::mail::{enqueue_one, Message, Queued};
 use crate::state::AppState;
 use crate::support::{tickets, OsmCorrectionReason, TicketKind};
 
@@ -138,14 +138,18 @@ impl TicketWork for CorrectOsm<'_> {
         event.reason = Some(c.reason.label().to_string());
         record(tx, event).await?;
         // The OSM hears of it at the corrected address, once: with the change.
-        enqueue_notice(
+        let message = Message::Notice {
+            template: Template::OsmAddressCorrected,
+            enrollment_id: Some(on.enrollment.id.0),
+            text: osm_notice(&c, &on.enrollment.number),
+            path: format!("/enrollments/{}", on.enrollment.number),
+        };
+        enqueue_one(
             tx,
-            Notice {
-                template: Template::OsmAddressCorrected,
-                to: c.new.as_str(),
-                enrollment_id: Some(on.enrollment.id.0),
-                text: osm_notice(&c, &on.enrollment.number),
-                path: format!("/enrollments/{}", on.enrollment.number),
+            Queued {
+                message,
+                to: c.new.as_str().to_string(),
+                not_before: now,
             },
             now,
         )

@@ -3,7 +3,6 @@
 
 use super::activation::{ols_activation, reactivate_refusal, Activation};
 use super::{work, ConsoleForm, OnTicket, TicketWork, Worked};
-use crate::activation::outbox;
 use crate::audit::trail::record;
 use crate::auth::CurrentUser;
 use crate::db::Tx;
@@ -11,6 +10,7 @@ use crate::domain::TicketId;
 use crate::domain::{add_months, format_date, format_time, Template};
 use crate::error::AppError;
 use crate::keys::link;
+use crate::mail::{Message, Queued};
 use crate::state::AppState;
 use crate::support::{tickets, TicketKind};
 
@@ -59,16 +59,17 @@ impl TicketWork for Reactivate {
                 "The link was reactivated meanwhile. Reload the ticket list.".into(),
             ));
         }
-        outbox::enqueue(
-            tx,
-            activation.id,
-            on.enrollment.id.0,
-            &activation.recipient_email,
-            Template::Ols,
-            now,
-            now,
-        )
-        .await?;
+        let message = Message::Activation {
+            activation_id: activation.id,
+            enrollment_id: on.enrollment.id.0,
+            template: Template::Ols,
+        };
+        let queued = Queued {
+            message,
+            to: activation.recipient_email.clone(),
+            not_before: now,
+        };
+        crate::mail::enqueue_one(tx, queued, now).await?;
         let until = format_date(add_months(on.now.date(), 6));
         let detail = format!(
             "New activation link sent to {}, valid until {until}; the expired link stays dead.",

@@ -2,8 +2,7 @@
 //! with when it is due and, on SQLite, the lease of the worker sending it. A
 //! message is queued in the transaction that writes it to the outbox, and
 //! leaves the queue once it is sent, given up or withdrawn (see
-//! [`super::outbox`], which claims and marks them). Below the accounts, whose
-//! emails are queued here too.
+//! [`super::sending`], which claims and marks them).
 
 use crate::db::{in_list, Backend, Tx};
 use crate::error::AppError;
@@ -24,16 +23,6 @@ pub async fn add(tx: &mut Tx, backend: Backend, due: &[(i64, i64)]) -> Result<()
         q.execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-/// Puts one message written to the outbox in its queue, due at `at`.
-pub async fn add_one(tx: &mut Tx, id: i64, at: i64) -> Result<i64, AppError> {
-    sqlx::query("INSERT INTO outbox_queue (id, next_attempt_at) VALUES ($1, $2)")
-        .bind(id)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-    Ok(id)
 }
 
 /// Takes out of the queue the messages among `candidates` (outbox ids read as
