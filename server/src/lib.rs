@@ -2,6 +2,8 @@
 //! `main.rs` only reads the command line; tests start the same server on port 0.
 
 pub mod assets;
+pub mod backup;
+pub mod check;
 pub mod command_line;
 pub mod config;
 pub mod demo_enrollments;

@@ -32,7 +32,7 @@ pub fn load(settings: &Settings) -> Result<LinkKeys, String> {
 }
 
 #[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), String> {
+pub(crate) fn check_private(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?

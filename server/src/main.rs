@@ -1,4 +1,4 @@
-//! `server [serve|migrate|seed-demo]`: see the README.
+//! `server [serve|check|migrate|backup PATH|seed-demo|two-step-code SECRET]`: see the README.
 
 use server::{seed, startup, Application, Settings};
 use std::process::ExitCode;
@@ -19,6 +19,21 @@ async fn run(command: Option<&str>) -> Result<(), String> {
     let settings = Settings::from_env()?;
     match command.unwrap_or("serve") {
         "serve" => {
+            if settings.production {
+                // The database is migrated as the portal starts; the rest must hold.
+                let refused: Vec<String> = server::check::check(&settings)
+                    .await
+                    .into_iter()
+                    .filter(|f| !f.ok && f.what != "database")
+                    .map(|f| f.to_string())
+                    .collect();
+                if !refused.is_empty() {
+                    return Err(format!(
+                        "production settings that do not hold (see `server check`):\n{}",
+                        refused.join("\n")
+                    ));
+                }
+            }
             app::auth::ssr::hash_at_lowest_priority();
             let app = Application::build(settings.clone())
                 .await
@@ -50,6 +65,25 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             db.close().await;
             Ok(())
         }
+        "check" => {
+            println!("checking the {} settings", server::check::mode(&settings));
+            let findings = server::check::check(&settings).await;
+            for f in &findings {
+                println!("{f}");
+            }
+            match findings.iter().filter(|f| !f.ok).count() {
+                0 => Ok(()),
+                n => Err(format!("{n} check(s) failed")),
+            }
+        }
+        "backup" => {
+            let to = std::env::args()
+                .nth(2)
+                .ok_or("usage: server backup PATH (a new file)")?;
+            let took = server::backup::backup(&settings, std::path::Path::new(&to)).await?;
+            println!("backed up to {to} in {:.1} s", took.as_secs_f64());
+            Ok(())
+        }
         "two-step-code" => {
             // The current code of a two-step secret (the demo's are in the README).
             let secret = std::env::args()
@@ -63,7 +97,7 @@ async fn run(command: Option<&str>) -> Result<(), String> {
             Ok(())
         }
         other => Err(format!(
-            "unknown command {other:?}; use serve, migrate, seed-demo or two-step-code \
+            "unknown command {other:?}; use serve, check, migrate, backup, seed-demo or two-step-code \
              (the benchmarks are in portal-tools)"
         )),
     }

@@ -114,7 +114,7 @@ async fn remove_earlier_test_databases(backend: Backend) {
     }
 }
 
-async fn fresh_database_url(backend: Backend) -> String {
+pub async fn fresh_database_url(backend: Backend) -> String {
     remove_earlier_test_databases(backend).await;
     match backend {
         Backend::Sqlite => {
