@@ -43,6 +43,13 @@ test("the first online order's email binds an account; the next order joins it w
   await expect(message.getByRole("heading")).toHaveText("Sign in or register to start using your new subscription.");
   const link = await message.getByRole("link").getAttribute("href");
   expect(link).toContain("/activate/");
+  // Its HTML part says the same, with a button for the one action, in a frame
+  // that runs no script.
+  await message.getByText("HTML version").click();
+  await expect(message.locator("iframe")).toHaveAttribute("sandbox", "");
+  const html = message.frameLocator("iframe");
+  await expect(html.getByText(`Enrollment: ${number}`)).toBeVisible();
+  await expect(html.getByRole("link", { name: "Activate your subscription" })).toHaveAttribute("href", link!);
   // The administrator's session is shared with other journeys: leave it signed in.
   await page.context().clearCookies();
 

@@ -51,6 +51,7 @@ struct Row {
     to_email: String,
     subject: String,
     body: String,
+    html: Option<String>,
     delivered_at: i64,
 }
 
@@ -80,7 +81,7 @@ pub async fn page(
     let first = if filter.search.is_empty() { 2 } else { 3 };
     let sorting = &filter.sorting;
     let sql = format!(
-        "SELECT m.id, m.to_email, m.subject, m.body, m.delivered_at {matching}{}{}",
+        "SELECT m.id, m.to_email, m.subject, m.body, m.html, m.delivered_at {matching}{}{}",
         sorting.after_condition("m.id", first),
         sorting.order_by("m.id")
     );
@@ -102,6 +103,7 @@ pub async fn page(
             to: r.to_email,
             subject: r.subject,
             body: r.body,
+            html: r.html,
             delivered_at: time::OffsetDateTime::from_unix_timestamp(r.delivered_at)
                 .map(|t| crate::domain::format_date(t.date()))
                 .unwrap_or_default(),

@@ -89,6 +89,8 @@ pub struct MailboxMessage {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// The HTML part, for messages delivered since it is kept.
+    pub html: Option<String>,
     pub delivered_at: String,
 }
 

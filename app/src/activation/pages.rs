@@ -211,7 +211,7 @@ pub fn MailboxPage() -> impl IntoView {
                         view! {
                             {page.items.into_iter().map(|m| view! {
                                 <article class="message">
-                                    <h2>{m.subject}</h2>
+                                    <h2>{m.subject.clone()}</h2>
                                     <p class="meta">"To " {m.to} " · " {m.delivered_at}</p>
                                     <div class="body">
                                         {m.body.lines().map(|line| {
@@ -223,6 +223,17 @@ pub fn MailboxPage() -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </div>
+                                    {m.html.map(|html| {
+                                        let title = format!("HTML version of \u{201c}{}\u{201d}", m.subject);
+                                        view! {
+                                            <details class="html-part">
+                                                <summary>"HTML version"</summary>
+                                                // A sandboxed frame: its markup runs no script and,
+                                                // under the page's policy, loads nothing from outside.
+                                                <iframe sandbox="" srcdoc=html title=title></iframe>
+                                            </details>
+                                        }
+                                    })}
                                 </article>
                             }).collect_view()}
                             <Pager total=page.total at_least=page.at_least shown next_after=page.next_after noun="messages" query/>

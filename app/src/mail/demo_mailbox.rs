@@ -17,13 +17,14 @@ pub struct DemoMailbox {
 impl Deliver for DemoMailbox {
     async fn deliver(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         sqlx::query(
-            "INSERT INTO demo_mailbox (outbox_id, to_email, subject, body, message_id, delivered_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (outbox_id) DO NOTHING",
+            "INSERT INTO demo_mailbox (outbox_id, to_email, subject, body, html, message_id, delivered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (outbox_id) DO NOTHING",
         )
         .bind(email.outbox_id)
         .bind(&email.to)
         .bind(&email.subject)
         .bind(&email.body)
+        .bind(&email.html)
         .bind(&email.message_id)
         .bind(self.clock.now().unix_timestamp())
         .execute(self.db.writer())

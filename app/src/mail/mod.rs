@@ -12,6 +12,7 @@
 
 mod delivery_error;
 pub mod demo_mailbox;
+pub mod html;
 mod outbox;
 pub mod queue;
 pub mod sending;
@@ -39,13 +40,15 @@ pub fn backoff_seconds(attempts: i64) -> i64 {
 /// Each SMTP exchange waits on the network more than on this process.
 pub const CONCURRENT_DELIVERIES: usize = 16;
 
-/// A message ready to hand to a mail server.
+/// A message ready to hand to a mail server: its text, and the same words
+/// as HTML (see [`html`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {
     pub outbox_id: i64,
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub html: String,
     pub message_id: String,
 }
 

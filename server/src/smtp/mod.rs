@@ -12,8 +12,7 @@
 pub mod submission;
 
 use app::mail::{Deliver, DeliveryError, Outcome, OutgoingEmail};
-use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
@@ -129,7 +128,8 @@ impl SmtpMailer {
         self.message(email).map(|m| m.formatted())
     }
 
-    /// The message as lettre writes it: headers, then a body it encodes
+    /// The message as lettre writes it: headers, then a
+    /// `multipart/alternative` body of the text and the HTML, each encoded
     /// for any server (quoted-printable where a line is not plain ASCII).
     fn message(&self, email: &OutgoingEmail) -> Result<Message, DeliveryError> {
         let to: Address = email.to.parse().map_err(|e| {
@@ -140,8 +140,10 @@ impl SmtpMailer {
             .to(Mailbox::new(None, to))
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                email.body.clone(),
+                email.html.clone(),
+            ))
             .map_err(|e| DeliveryError::NotComposed(format!("cannot compose the message: {e}")))
     }
 }
@@ -288,6 +290,7 @@ mod tests {
             to: to.into(),
             subject: "Sign in or register to start using your new subscription.".into(),
             body: "Microsoft 365 E3 × 3\n.\nhttp://portal.example/activate/abc\n".into(),
+            html: "<p>Microsoft 365 E3 × 3</p>".into(),
             message_id: "<1@portal.example>".into(),
         }
     }

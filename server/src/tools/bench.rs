@@ -8,6 +8,7 @@
 //!   costs;
 //! - the first page against a page near row 900,000;
 //! - the page's p99 while 8 clients sign in continuously, against idle;
+//! - on SQLite, the page's p99 while `server backup` copies the database, and how long it took;
 //! - a file of the site (`/pkg`) against the sign-in page.
 
 use crate::config::Settings;
@@ -398,6 +399,7 @@ fn row(name: &str, f: &Figures) {
 /// Runs the benchmark against the database of `settings` (which must hold the
 /// large data set) and prints the figures.
 pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
+    let backup_settings = settings.clone();
     settings.listen_addr = "127.0.0.1:0".parse().expect("valid address");
     settings.sign_in_max_failures = 1_000_000;
     settings.run_workers = false;
@@ -558,6 +560,19 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
     );
     let sign_ins = signed_in.load(Ordering::Relaxed) as f64 / burst_seconds;
 
+    // `server backup` of the same database while the page is read (SQLite).
+    let backup = if db.backend() == app::db::Backend::Sqlite {
+        let to = std::env::temp_dir().join(format!("vl-portal-bench-{}.db", std::process::id()));
+        let copying = crate::backup::backup(&backup_settings, &to);
+        let (took, during) = tokio::join!(copying, wrk(&first_url, Some(&cookie), seconds));
+        std::fs::remove_file(&to).ok();
+        let (took, during) = (took?, during?);
+        row("first page, a backup being taken", &during);
+        Some((took, during))
+    } else {
+        None
+    };
+
     let style = style_sheet(&String::from_utf8_lossy(&first_page));
     let files = match &style {
         Some(path) => match wrk(&format!("{base}{path}"), None, seconds).await {
@@ -600,6 +615,14 @@ pub async fn run(mut settings: Settings, seconds: u64) -> Result<(), String> {
         "page p99 while signing in / idle p99: {:.2} (target <= 1.5); {sign_ins:.1} sign-ins/s",
         during.p99_ms / first.p99_ms
     );
+    match backup {
+        Some((took, during)) => println!(
+            "backup of the database: {:.1} s while the page was read; page p99 during it / idle p99: {:.2}",
+            took.as_secs_f64(),
+            during.p99_ms / first.p99_ms
+        ),
+        None => println!("backup: PostgreSQL is backed up with pg_dump (not measured here)"),
+    }
     if let Some(files) = files {
         println!(
             "site file / sign-in page throughput: {:.2} (target >= 1)",

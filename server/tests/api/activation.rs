@@ -385,6 +385,44 @@ async fn r9_the_link_expires_six_months_after_the_purchase_date(backend: Backend
     assert!(unknown.contains("We do not recognise this activation link"));
 }
 
+// Every email has an HTML part saying what its text says, with a button for
+// its one action; a name holding markup (enrollment names come from other
+// systems) reads as text there.
+async fn r12_the_html_part_escapes_an_enrollment_name_holding_markup(backend: Backend) {
+    let (app, f) = setup(backend).await;
+    sqlx::query("UPDATE enrollments SET name = $1 WHERE id = $2")
+        .bind("Main <img src=x onerror=alert(1)> & Co")
+        .bind(f.own.id.0)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    order(&app, &f.own, &["M365-E3"], 0, "markup").await;
+    assert_eq!(app.work().await, (1, 1));
+    let (body, html): (String, String) =
+        sqlx::query_as("SELECT body, html FROM demo_mailbox ORDER BY id DESC LIMIT 1")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        body.contains("(Main <img src=x onerror=alert(1)> & Co)"),
+        "{body}"
+    );
+    assert!(!html.contains("<img"), "{html}");
+    assert!(
+        html.contains("(Main &#60;img src=x onerror=alert(1)&#62; &#38; Co)"),
+        "{html}"
+    );
+    assert!(html.contains(">Activate your subscription</a>"), "{html}");
+    let token = link_token(&body);
+    assert_eq!(
+        html.matches(&format!("/activate/{token}\"")).count(),
+        2,
+        "the button and the plain link carry the text's link"
+    );
+}
+
+both_backends!(r12_the_html_part_escapes_an_enrollment_name_holding_markup);
+
 /// A mailer that records what it was given.
 #[derive(Clone, Default)]
 pub(crate) struct Recorder(pub(crate) Arc<Mutex<Vec<OutgoingEmail>>>);

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const USER: &str = "portal@licensing.example";
-const SECRET: &str = "s3cret-submission-password";
+pub(crate) const USER: &str = "portal@licensing.example";
+pub(crate) const SECRET: &str = "s3cret-submission-password";
 
 /// The Python that has aiosmtpd: `./portal test` installs it.
 fn python() -> Option<PathBuf> {
@@ -47,15 +47,15 @@ fn python() -> Option<PathBuf> {
 }
 
 /// A running aiosmtpd; stopped when dropped.
-struct MailServer {
+pub(crate) struct MailServer {
     child: Child,
     dir: PathBuf,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl MailServer {
     /// `mode` is `starttls` or `tls`; the certificate names `cert_host`.
-    fn start(mode: &str, cert_host: &str, drop_first_data: bool) -> Option<Self> {
+    pub(crate) fn start(mode: &str, cert_host: &str, drop_first_data: bool) -> Option<Self> {
         let python = python()?;
         let dir = std::env::temp_dir().join(format!(
             "vl-portal-mail-{}-{}",
@@ -87,7 +87,7 @@ impl MailServer {
         Some(MailServer { child, dir, port })
     }
 
-    fn ca_file(&self) -> String {
+    pub(crate) fn ca_file(&self) -> String {
         self.dir.join("ca.pem").display().to_string()
     }
 
@@ -182,6 +182,13 @@ async fn delivered_over_starttls_with_auth(backend: Backend) {
         data.contains("Subject: Sign in or register to start using your new subscription."),
         "{data}"
     );
+    for part in [
+        "Content-Type: multipart/alternative;",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Type: text/html; charset=utf-8",
+    ] {
+        assert!(data.contains(part), "{part} in {data}");
+    }
 }
 
 both_backends!(delivered_over_starttls_with_auth);

@@ -8,6 +8,7 @@ mod accounts;
 mod activation;
 mod authorisation;
 mod backup;
+mod check;
 mod claim_plans;
 mod contact_changes;
 mod diagnosis;

@@ -6,6 +6,7 @@ use crate::db::Db;
 use crate::domain::format_date;
 use crate::error::AppError;
 use crate::keys::link::{self, LinkKey, LinkKeys};
+use crate::mail::html::{self, Action};
 use crate::mail::sending::claim::ClaimedRow;
 use crate::mail::{Message, OutgoingEmail};
 use std::collections::HashMap;
@@ -45,10 +46,11 @@ pub(super) async fn compose(
     row: &ClaimedRow,
 ) -> Result<OutgoingEmail, AppError> {
     use crate::accounts::emails::{self, AccountEmail};
-    let email = |body| OutgoingEmail {
+    let email = |body: String, action| OutgoingEmail {
         outbox_id: row.id,
         to: row.to_email.clone(),
         subject: row.subject.clone(),
+        html: html::render(&row.subject, &body, action),
         body,
         message_id: row.message_id.clone(),
     };
@@ -59,14 +61,17 @@ pub(super) async fn compose(
     let (activation_id, template) = match message {
         Message::Invitation(id) => {
             let about = AccountEmail::Invitation(id);
-            return Ok(email(emails::body(db, public_url, keys, about).await?));
+            let body = emails::body(db, public_url, keys, about).await?;
+            return Ok(email(body, Action::AcceptInvitation));
         }
         Message::PasswordReset(id) => {
             let about = AccountEmail::PasswordReset(id);
-            return Ok(email(emails::body(db, public_url, keys, about).await?));
+            let body = emails::body(db, public_url, keys, about).await?;
+            return Ok(email(body, Action::ChooseNewPassword));
         }
         Message::Notice { text, path, .. } => {
-            return Ok(email(format!("{text}\n\n{public_url}{path}\n")));
+            let body = format!("{text}\n\n{public_url}{path}\n");
+            return Ok(email(body, Action::OpenInPortal));
         }
         Message::Activation {
             activation_id,
@@ -96,7 +101,7 @@ pub(super) async fn compose(
     let expires_on = OffsetDateTime::from_unix_timestamp(a.expires_at)
         .map(|t| format_date(t.date()))
         .unwrap_or_default();
-    Ok(email(body(
+    let text = body(
         template,
         &EmailFacts {
             enrollment_number: &a.enrollment_number,
@@ -105,5 +110,6 @@ pub(super) async fn compose(
             link: &link,
             expires_on: &expires_on,
         },
-    )))
+    );
+    Ok(email(text, Action::Activate))
 }
