@@ -119,7 +119,7 @@ fn streamed(export: Export) -> Response {
 }
 
 /// The portal's refusal page, with the error's status and its words.
-fn refused(error: &AppError) -> Response {
+pub(crate) fn refused(error: &AppError) -> Response {
     let status =
         StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let heading = match status {

@@ -10,6 +10,7 @@ pub mod demo_enrollments;
 pub mod edge;
 pub mod exports;
 pub mod link_keys;
+pub mod mailbox;
 pub mod mailer;
 pub mod operations;
 pub mod seed;

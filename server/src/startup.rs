@@ -360,7 +360,8 @@ where
             context, shell,
         ))
         .with_state(leptos_options)
-        .merge(crate::exports::routes(export_state));
+        .merge(crate::exports::routes(export_state.clone()))
+        .merge(crate::mailbox::routes(export_state));
     let pages = edge::inside_sessions(router, &edge).layer(sessions);
     // The site's own files need no session: served before the session layer.
     let site = pages.nest_service("/pkg", assets::router(&settings.site_root, hashed));

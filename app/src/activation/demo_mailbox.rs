@@ -55,16 +55,13 @@ struct Row {
     delivered_at: i64,
 }
 
-/// A page of the messages `user` may read, searched and ordered as asked.
-pub async fn page(
-    db: &Db,
-    user: &CurrentUser,
-    filter: &MailboxFilter,
-) -> Result<Page<MailboxMessage>, AppError> {
-    let mut matching = match Scope::of(user) {
+/// The messages `user` may read, as a `FROM … WHERE` clause whose `$1` is
+/// the user's organisation: every message for support, else those about the
+/// organisation (its enrollments, its invitations and its people's password
+/// resets).
+fn readable(user: &CurrentUser) -> String {
+    match Scope::of(user) {
         Scope::Everything => "FROM demo_mailbox m WHERE $1 = $1".to_string(),
-        // The messages about the organisation: its enrollments, its
-        // invitations and its people's password resets.
         _ => "FROM demo_mailbox m JOIN outbox o ON o.id = m.outbox_id \
               LEFT JOIN enrollments e ON e.id = o.enrollment_id \
               LEFT JOIN invitations i ON i.id = o.invitation_id \
@@ -72,7 +69,27 @@ pub async fn page(
               LEFT JOIN users u ON u.id = r.user_id \
               WHERE COALESCE(e.customer_id, i.organisation_id, u.organisation_id) = $1"
             .to_string(),
-    };
+    }
+}
+
+/// The HTML part of message `id`, if `user` may read it and it has one.
+pub async fn html_part(db: &Db, user: &CurrentUser, id: i64) -> Result<String, AppError> {
+    let sql = format!("SELECT m.html {} AND m.id = $2", readable(user));
+    let html: Option<Option<String>> = sqlx::query_scalar(&sql)
+        .bind(user.organisation_id)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    html.flatten().ok_or(AppError::NotFound)
+}
+
+/// A page of the messages `user` may read, searched and ordered as asked.
+pub async fn page(
+    db: &Db,
+    user: &CurrentUser,
+    filter: &MailboxFilter,
+) -> Result<Page<MailboxMessage>, AppError> {
+    let mut matching = readable(user);
     if !filter.search.is_empty() {
         matching.push_str(
             " AND (LOWER(m.to_email) LIKE $2 OR LOWER(m.subject) LIKE $2 OR LOWER(m.body) LIKE $2)",
@@ -100,10 +117,11 @@ pub async fn page(
         total,
         |r| (Value::Integer(r.id), r.id),
         |r| MailboxMessage {
+            id: r.id,
             to: r.to_email,
             subject: r.subject,
             body: r.body,
-            html: r.html,
+            has_html: r.html.is_some(),
             delivered_at: time::OffsetDateTime::from_unix_timestamp(r.delivered_at)
                 .map(|t| crate::domain::format_date(t.date()))
                 .unwrap_or_default(),

@@ -86,11 +86,13 @@ pub struct Diagnosis {
 /// A message of the demo mailbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxMessage {
+    /// Where its HTML part is served: `/mailbox/{id}/html`.
+    pub id: i64,
     pub to: String,
     pub subject: String,
     pub body: String,
-    /// The HTML part, for messages delivered since it is kept.
-    pub html: Option<String>,
+    /// Whether it has an HTML part (messages delivered since it is kept).
+    pub has_html: bool,
     pub delivered_at: String,
 }
 
@@ -181,6 +183,26 @@ pub async fn diagnose(number: String) -> Result<Diagnosis, AppError> {
         diagnosis::diagnose(&state.db, &user, &number, state.clock.now()).await
     })
     .await
+}
+
+/// The HTML part of a demo mailbox message, for the frame that shows it: to
+/// the same readers as [`mailbox`], within their scope. Not a server
+/// function: the page's frame loads it as a document of its own.
+#[cfg(feature = "ssr")]
+pub async fn mailbox_html(
+    state: &crate::state::AppState,
+    user: &crate::auth::CurrentUser,
+    id: i64,
+) -> Result<String, AppError> {
+    if !state.demo_mailbox {
+        return Err(AppError::NotFound);
+    }
+    if !user.demo_mailbox {
+        return Err(AppError::Forbidden(
+            "The mailbox is for support agents and VLSC administrators.".into(),
+        ));
+    }
+    demo_mailbox::html_part(&state.db, user, id).await
 }
 
 /// The demo mailbox (demo mode only: with SMTP configured it does not exist).

@@ -223,14 +223,14 @@ pub fn MailboxPage() -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </div>
-                                    {m.html.map(|html| {
+                                    {m.has_html.then(|| {
                                         let title = format!("HTML version of \u{201c}{}\u{201d}", m.subject);
                                         view! {
                                             <details class="html-part">
                                                 <summary>"HTML version"</summary>
-                                                // A sandboxed frame: its markup runs no script and,
-                                                // under the page's policy, loads nothing from outside.
-                                                <iframe sandbox="" srcdoc=html title=title></iframe>
+                                                // A sandboxed frame whose document's own policy runs
+                                                // no script and loads nothing.
+                                                <iframe sandbox="" src=format!("/mailbox/{}/html", m.id) title=title></iframe>
                                             </details>
                                         }
                                     })}

@@ -423,6 +423,63 @@ async fn r12_the_html_part_escapes_an_enrollment_name_holding_markup(backend: Ba
 
 both_backends!(r12_the_html_part_escapes_an_enrollment_name_holding_markup);
 
+// The demo mailbox's HTML part is a document of its own, for the page's
+// sandboxed frame: under a policy that runs no script and loads nothing, to
+// the mailbox's readers within their scope only.
+async fn the_demo_mailbox_serves_each_html_part_to_its_readers_under_a_no_script_policy(
+    backend: Backend,
+) {
+    let (app, f) = setup(backend).await;
+    order(&app, &f.own, &["M365-E3"], 0, "html-part").await;
+    assert_eq!(app.work().await, (1, 1));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM demo_mailbox")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let path = format!("/mailbox/{id}/html");
+    let support = app.signed_in("support@ops.example").await;
+    let answer = app.get(&path, Some(&support)).await;
+    assert_eq!(answer.status(), 200);
+    let headers = answer.headers().clone();
+    assert_eq!(
+        headers["content-security-policy"],
+        server::mailbox::MAILBOX_FRAME_POLICY
+    );
+    assert!(server::mailbox::MAILBOX_FRAME_POLICY.starts_with("default-src 'none';"));
+    assert!(server::mailbox::MAILBOX_FRAME_POLICY.ends_with("sandbox"));
+    assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
+    let html = answer.text().await.unwrap();
+    assert!(html.contains(">Activate your subscription</a>"), "{html}");
+
+    let admin = app.signed_in("admin@contoso.example").await;
+    assert_eq!(
+        app.get(&path, Some(&admin)).await.status(),
+        200,
+        "its organisation's"
+    );
+    app.create_user_in(
+        f.other.customer_id.0,
+        "admin@northwind.example",
+        app::domain::Role::VlscAdministrator,
+    )
+    .await;
+    let other = app.signed_in("admin@northwind.example").await;
+    assert_eq!(
+        app.get(&path, Some(&other)).await.status(),
+        404,
+        "another organisation's"
+    );
+    let osm = app.signed_in("osm@contoso.example").await;
+    assert_eq!(app.get(&path, Some(&osm)).await.status(), 403);
+    assert_eq!(app.get(&path, None).await.status(), 404, "signed out");
+    assert_eq!(
+        app.get("/mailbox/x/html", Some(&support)).await.status(),
+        404
+    );
+}
+
+both_backends!(the_demo_mailbox_serves_each_html_part_to_its_readers_under_a_no_script_policy);
+
 /// A mailer that records what it was given.
 #[derive(Clone, Default)]
 pub(crate) struct Recorder(pub(crate) Arc<Mutex<Vec<OutgoingEmail>>>);
