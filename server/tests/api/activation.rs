@@ -16,6 +16,23 @@ use app::state::Clock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The fixture's own enrollment as support diagnoses it ("Why no activation
+/// email?"), with its delivery timeline.
+pub(crate) async fn diagnosed_by_support(app: &TestApp) -> app::activation::Diagnosis {
+    let support = app
+        .signed_in_with("support@ops.example", crate::helpers::PASSWORD)
+        .await;
+    app.call_with(
+        "/api/diagnose",
+        &[("number", crate::fixture::OWN)],
+        &support,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
 /// Sends what is due now, at most ten messages, as the outbox worker would.
 pub(crate) async fn send_now(app: &TestApp, mailer: &impl Deliver) -> usize {
     send_due(

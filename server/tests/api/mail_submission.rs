@@ -4,11 +4,9 @@
 //! through `SMTP_CA_FILE`. The portal's mailer is built from its settings, as
 //! `serve` builds it.
 
-use crate::activation::{order, setup};
+use crate::activation::{order, send_now, setup};
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, PASSWORD};
-use app::activation::Diagnosis;
-use app::mail::sending::send_due;
+use crate::helpers::{Backend, TestApp};
 use app::state::Clock;
 use server::smtp::SmtpMailer;
 use std::io::BufRead;
@@ -134,19 +132,6 @@ async fn one_activation_email(backend: Backend) -> TestApp {
     app
 }
 
-async fn send(app: &TestApp, mailer: &SmtpMailer) -> usize {
-    send_due(
-        &app.db,
-        mailer,
-        &app.state.link_keys,
-        "http://portal.test",
-        app.clock.now(),
-        10,
-    )
-    .await
-    .unwrap()
-}
-
 async fn outbox_row(app: &TestApp) -> (String, i64, String, Option<String>) {
     sqlx::query_as("SELECT status, attempts, message_id, last_error FROM outbox")
         .fetch_one(app.db.pool())
@@ -167,7 +152,7 @@ async fn delivered_over_starttls_with_auth(backend: Backend) {
     };
     let app = one_activation_email(backend).await;
     let url = format!("smtp://localhost:{}?tls=starttls", server.port);
-    assert_eq!(send(&app, &mailer(&server, &url, SECRET)).await, 1);
+    assert_eq!(send_now(&app, &mailer(&server, &url, SECRET)).await, 1);
     let (status, _, message_id, _) = outbox_row(&app).await;
     assert_eq!(status, "sent");
     let messages = server.received("message");
@@ -199,7 +184,7 @@ async fn delivered_over_implicit_tls(backend: Backend) {
     };
     let app = one_activation_email(backend).await;
     let url = format!("smtps://localhost:{}", server.port);
-    assert_eq!(send(&app, &mailer(&server, &url, SECRET)).await, 1);
+    assert_eq!(send_now(&app, &mailer(&server, &url, SECRET)).await, 1);
     let messages = server.received("message");
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["tls"], true);
@@ -217,7 +202,7 @@ async fn a_wrong_password_fails_the_message_at_once_with_the_servers_reason(back
     };
     let app = one_activation_email(backend).await;
     let url = format!("smtp://localhost:{}?tls=starttls", server.port);
-    assert_eq!(send(&app, &mailer(&server, &url, "wrong")).await, 0);
+    assert_eq!(send_now(&app, &mailer(&server, &url, "wrong")).await, 0);
     let (status, attempts, _, error) = outbox_row(&app).await;
     assert_eq!((status.as_str(), attempts), ("failed", 1));
     let error = error.unwrap();
@@ -226,23 +211,13 @@ async fn a_wrong_password_fails_the_message_at_once_with_the_servers_reason(back
     assert!(server.received("mail").is_empty(), "no envelope sent");
     app.clock.advance(Duration::from_secs(3600));
     assert_eq!(
-        send(&app, &mailer(&server, &url, SECRET)).await,
+        send_now(&app, &mailer(&server, &url, SECRET)).await,
         0,
         "given up: not tried again"
     );
     assert!(server.received("message").is_empty());
 
-    let support = app.signed_in_with("support@ops.example", PASSWORD).await;
-    let d: Diagnosis = app
-        .call_with(
-            "/api/diagnose",
-            &[("number", crate::fixture::OWN)],
-            &support,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d = crate::activation::diagnosed_by_support(&app).await;
     assert!(
         d.timeline
             .iter()
@@ -262,7 +237,7 @@ async fn a_certificate_that_does_not_match_is_refused_and_nothing_is_sent(backen
     };
     let app = one_activation_email(backend).await;
     let url = format!("smtp://localhost:{}?tls=starttls", server.port);
-    assert_eq!(send(&app, &mailer(&server, &url, SECRET)).await, 0);
+    assert_eq!(send_now(&app, &mailer(&server, &url, SECRET)).await, 0);
     let (status, attempts, _, _) = outbox_row(&app).await;
     assert_eq!(
         (status.as_str(), attempts),
@@ -276,7 +251,7 @@ async fn a_certificate_that_does_not_match_is_refused_and_nothing_is_sent(backen
     let implicit = MailServer::start("tls", "wrong.example", false).unwrap();
     app.clock.advance(Duration::from_secs(3600));
     let url = format!("smtps://localhost:{}", implicit.port);
-    assert_eq!(send(&app, &mailer(&implicit, &url, SECRET)).await, 0);
+    assert_eq!(send_now(&app, &mailer(&implicit, &url, SECRET)).await, 0);
     assert!(implicit.received("mail").is_empty());
     assert_eq!(failure_kinds(&app).await, ["insecure", "insecure"]);
 }
@@ -292,10 +267,10 @@ async fn a_connection_dropped_mid_data_is_sent_again_with_the_same_message_id(ba
     let app = one_activation_email(backend).await;
     let url = format!("smtp://localhost:{}?tls=starttls", server.port);
     let mailer = mailer(&server, &url, SECRET);
-    assert_eq!(send(&app, &mailer).await, 0);
+    assert_eq!(send_now(&app, &mailer).await, 0);
     assert_eq!(failure_kinds(&app).await, ["unreachable"]);
     app.clock.advance(Duration::from_secs(3600));
-    assert_eq!(send(&app, &mailer).await, 1);
+    assert_eq!(send_now(&app, &mailer).await, 1);
     let (status, attempts, message_id, _) = outbox_row(&app).await;
     assert_eq!((status.as_str(), attempts), ("sent", 2));
     let messages = server.received("message");

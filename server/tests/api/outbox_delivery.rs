@@ -5,8 +5,7 @@
 
 use crate::activation::{order, setup};
 use crate::both_backends;
-use crate::helpers::{spawn_app, Backend, PASSWORD};
-use app::activation::Diagnosis;
+use crate::helpers::{spawn_app, Backend};
 use app::mail::sending::send_due;
 use app::state::Clock;
 use server::smtp::SmtpMailer;
@@ -209,17 +208,7 @@ async fn a_failing_mail_server_gets_the_message_again_with_backoff_and_the_timel
         ]
     );
 
-    let support = app.signed_in_with("support@ops.example", PASSWORD).await;
-    let d: Diagnosis = app
-        .call_with(
-            "/api/diagnose",
-            &[("number", crate::fixture::OWN)],
-            &support,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d = crate::activation::diagnosed_by_support(&app).await;
     let events: Vec<&str> = d.timeline.iter().map(|t| t.event.as_str()).collect();
     for expected in [
         "Try 1 to",
